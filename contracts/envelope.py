@@ -1,0 +1,45 @@
+"""The envelope every cross-service message travels in."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+PayloadT = TypeVar("PayloadT", bound=BaseModel)
+
+
+class Strict(BaseModel):
+    """Base for models exchanged between our own services: unknown fields are a bug, so they are rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Envelope(BaseModel, Generic[PayloadT]):
+    """One message: `message_id` is the idempotency key every consumer and every outside push derives from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    message_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    message_type: str
+    tenant: str
+    occurred_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+    schema_version: int = 1
+    request_id: str | None = None
+    payload: PayloadT
+
+
+class RawEnvelope(BaseModel):
+    """An envelope whose payload is not parsed yet: what a consumer, a relay or a dead-letter list sees."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message_id: uuid.UUID
+    message_type: str
+    tenant: str
+    occurred_at: AwareDatetime
+    schema_version: int
+    request_id: str | None = None
+    payload: dict[str, Any]

@@ -1,0 +1,76 @@
+"""Where each message type goes: queue and actor names, so a sender never imports its receiver.
+
+A message type is `<noun>.<past-tense verb>`; its actor lives in the receiving service under the same name.
+Queue names are dramatiq queue names: one queue per receiving service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Queue(StrEnum):
+    ORDER_CONFIRM = "order_confirm"
+    INTEGRATIONS = "integrations"
+    NOTIFY = "notify"
+
+
+@dataclass(frozen=True)
+class Route:
+    message_type: str
+    queue: Queue
+
+    @property
+    def actor_name(self) -> str:
+        # Actor names are unique per broker; prefixing the queue keeps one message type free to reach
+        # several services later without a rename.
+        return f"{self.queue.value}.{self.message_type}"
+
+
+class MessageType(StrEnum):
+    # integrations -> order_confirm
+    ORDER_SNAPSHOT_RECEIVED = "order_snapshot.received"
+    PAYMENT_STATUS_CHANGED = "payment.status_changed"
+    COURIER_EVENT_RECEIVED = "courier_event.received"
+    # order_confirm -> integrations
+    ORDER_CONFIRMED = "order.confirmed"
+    ORDER_CHANGED = "order.changed"
+    ORDER_CANCELLED = "order.cancelled"
+    ORDER_UNREACHABLE = "order.unreachable"
+    PAYMENT_RECEIVED = "payment.received"
+    SURVEY_COMPLETED = "survey.completed"
+    # order_confirm -> notify
+    CALL_COMPLETED = "call.completed"
+    # integrations -> notify
+    SMS_REQUESTED = "sms.requested"
+    # notify -> order_confirm
+    SURVEY_ANSWERED = "survey.answered"
+    # notify -> integrations
+    SMS_STATUS_CHANGED = "sms.status_changed"
+
+
+ROUTES: dict[MessageType, tuple[Queue, ...]] = {
+    MessageType.ORDER_SNAPSHOT_RECEIVED: (Queue.ORDER_CONFIRM,),
+    MessageType.PAYMENT_STATUS_CHANGED: (Queue.ORDER_CONFIRM,),
+    MessageType.COURIER_EVENT_RECEIVED: (Queue.ORDER_CONFIRM,),
+    MessageType.ORDER_CONFIRMED: (Queue.INTEGRATIONS,),
+    MessageType.ORDER_CHANGED: (Queue.INTEGRATIONS,),
+    MessageType.ORDER_CANCELLED: (Queue.INTEGRATIONS,),
+    MessageType.ORDER_UNREACHABLE: (Queue.INTEGRATIONS,),
+    MessageType.PAYMENT_RECEIVED: (Queue.INTEGRATIONS,),
+    MessageType.SURVEY_COMPLETED: (Queue.INTEGRATIONS,),
+    MessageType.CALL_COMPLETED: (Queue.NOTIFY,),
+    MessageType.SMS_REQUESTED: (Queue.NOTIFY,),
+    MessageType.SURVEY_ANSWERED: (Queue.ORDER_CONFIRM,),
+    MessageType.SMS_STATUS_CHANGED: (Queue.INTEGRATIONS,),
+}
+
+
+def routes_for(message_type: str) -> list[Route]:
+    """Every (queue, actor) a message of this type is delivered to."""
+    return [Route(message_type, queue) for queue in ROUTES[MessageType(message_type)]]
+
+
+def actor_name(queue: Queue, message_type: MessageType) -> str:
+    return Route(message_type.value, queue).actor_name

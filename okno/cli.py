@@ -1,0 +1,19 @@
+"""`okno`: run the embedded default, migrate, run workers and the scheduler, check the configuration."""
+
+from __future__ import annotations
+
+import typer
+
+from okno.commands import dev, ops
+
+app = typer.Typer(help="Okno: order-confirmation contact service.", no_args_is_help=True)
+ops.register(app)
+dev.register(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Developer commands: `okno migration new SERVICE SLUG` autogenerates a revision from the models."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from alembic import command
+
+from services.common.migrations import SERVICES, alembic_config, upgrade
+
+migration = typer.Typer(help="Alembic revisions of each service.", no_args_is_help=True)
+
+
+@migration.command("new")
+def new_revision(
+    service: Annotated[str, typer.Argument(help="order_confirm | integrations | notify")],
+    slug: Annotated[str, typer.Argument(help="what the revision does, e.g. add_payment_links")],
+) -> None:
+    """Compare the models with a scratch database at head and write the difference as a new revision."""
+    if service not in SERVICES:
+        raise typer.BadParameter(f"unknown service {service!r}")
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite:///{Path(scratch) / 'scratch.db'}"
+        upgrade(service, url)
+        config = alembic_config(service, url)
+        config.set_main_option("file_template", "%%(year)d-%%(month).2d-%%(day).2d-%%(hour).2d%%(minute).2d_%%(slug)s")
+        command.revision(config, message=slug, autogenerate=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(migration, name="migration")

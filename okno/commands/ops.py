@@ -1,0 +1,170 @@
+"""Running Okno: `run`, `migrate`, `worker`, `scheduler`, `check`, `dead-letters`."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from services.common.logs import configure_logging
+from services.common.migrations import SERVICES, upgrade
+from services.common.settings import ServiceSettings
+
+console = Console()
+ServiceArg = Annotated[str, typer.Argument(help="order_confirm | integrations | notify")]
+
+
+def _check_service(service: str) -> None:
+    if service not in SERVICES:
+        raise typer.BadParameter(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
+
+
+def run(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the console and all APIs")] = 8000,
+    demo: Annotated[bool, typer.Option(help="Seed the demo tenant, operators and sandbox providers")] = True,
+) -> None:
+    """The embedded default: all three services in one process on one port, SQLite, in-process worker."""
+    import uvicorn
+
+    from okno.embedded import build_okno, create_embedded_app
+    from okno.startup import on_embedded_startup
+
+    settings = ServiceSettings()
+    configure_logging(settings.log_level)
+    okno = build_okno()
+    app = create_embedded_app(okno, on_startup=on_embedded_startup(demo=demo, base_url=f"http://{host}:{port}"))
+    console.print(f"[bold]Okno[/] on http://{host}:{port}/console/  (database: {settings.database_url})")
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
+
+
+def migrate(service: Annotated[str | None, typer.Argument(help="One service, or all")] = None) -> None:
+    """Apply every service's Alembic migrations to its database."""
+    from services.integrations.settings import IntegrationsSettings
+    from services.notify.settings import NotifySettings
+    from services.order_confirm.settings import OrderConfirmSettings
+
+    urls = {
+        "order_confirm": OrderConfirmSettings().database_url,
+        "integrations": IntegrationsSettings().database_url,
+        "notify": NotifySettings().database_url,
+    }
+    for name in [service] if service else list(SERVICES):
+        _check_service(name)
+        upgrade(name, urls[name])
+        console.print(f"migrated {name}")
+
+
+def _runtime(service: str) -> Any:
+    from services.integrations import runtime as integrations_runtime
+    from services.notify import runtime as notify_runtime
+    from services.order_confirm import runtime as order_confirm_runtime
+
+    return {
+        "order_confirm": order_confirm_runtime.build,
+        "integrations": integrations_runtime.build,
+        "notify": notify_runtime.build,
+    }[service]()
+
+
+def worker(service: ServiceArg, threads: Annotated[int, typer.Option(help="Worker threads")] = 8) -> None:
+    """dramatiq worker for one service's queue (production: one container per service)."""
+    import dramatiq
+
+    _check_service(service)
+    runtime = _runtime(service)
+    configure_logging(runtime.settings.log_level)
+    if runtime.settings.redis_url is None:
+        raise typer.BadParameter("a worker process needs OKNO_REDIS_URL (the in-process broker lives in `okno run`)")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    consumer = dramatiq.Worker(runtime.broker, queues={runtime.queue.value}, worker_threads=threads)
+    consumer.start()
+    console.print(f"worker for {service} consuming queue {runtime.queue.value!r}")
+    stop.wait()
+    consumer.stop()
+
+
+def scheduler() -> None:
+    """Periodic jobs of all services: outbox sweeps, ERP pulls, due callbacks, expiring leases."""
+    from services.common.scheduler import run_jobs
+    from services.integrations import schedule as integrations_schedule
+    from services.notify import schedule as notify_schedule
+    from services.order_confirm import schedule as order_confirm_schedule
+
+    configure_logging(ServiceSettings().log_level)
+    jobs = [
+        *order_confirm_schedule.periodic_jobs(_runtime("order_confirm")),
+        *integrations_schedule.periodic_jobs(_runtime("integrations")),
+        *notify_schedule.periodic_jobs(_runtime("notify")),
+    ]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    console.print(f"scheduler running {len(jobs)} jobs")
+    run_jobs(jobs, stop)
+
+
+def check() -> None:
+    """Print what is configured and whether each service's database and broker answer."""
+    from services.common.health import database_reachable
+    from services.common.messaging.broker import broker_reachable
+    from services.common.settings import DEV_SERVICE_TOKEN
+
+    table = Table("service", "database", "database ok", "broker", "broker ok")
+    failures = 0
+    for service in SERVICES:
+        runtime = _runtime(service)
+        db_ok, db_detail = database_reachable(runtime.engine)
+        broker_ok, broker_detail = broker_reachable(runtime.broker)
+        failures += (not db_ok) + (not broker_ok)
+        table.add_row(
+            service,
+            runtime.engine.url.render_as_string(hide_password=True),
+            db_detail,
+            runtime.settings.redis_url or "in-process",
+            broker_detail,
+        )
+        if runtime.settings.service_token == DEV_SERVICE_TOKEN:
+            console.print(f"[yellow]warning[/]: {service} uses the development service token")
+    console.print(table)
+    raise typer.Exit(1 if failures else 0)
+
+
+def dead_letters(
+    service: ServiceArg,
+    replay: Annotated[int | None, typer.Option(help="Replay the dead letter with this id")] = None,
+) -> None:
+    """List a service's dead letters, or replay one."""
+    _check_service(service)
+    runtime = _runtime(service)
+    if replay is not None:
+        row = runtime.dead_letters.replay(runtime.broker, replay)
+        console.print(f"replayed {row.id} ({row.message_type} {row.message_id})")
+        return
+    table = Table("id", "failed at", "tenant", "type", "message id", "retries", "error")
+    for row in runtime.dead_letters.list():
+        table.add_row(
+            str(row.id),
+            row.failed_at.isoformat(),
+            row.tenant,
+            row.message_type,
+            row.message_id,
+            str(row.retries),
+            row.error.strip().splitlines()[-1][:80],
+        )
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(run)
+    app.command()(migrate)
+    app.command()(worker)
+    app.command()(scheduler)
+    app.command()(check)
+    app.command("dead-letters")(dead_letters)

@@ -1,0 +1,143 @@
+"""The embedded default: all three services in one process, one SQLite file, one broker.
+
+This module is the composition root: it may import every service; no service imports it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import dramatiq
+import structlog
+from dramatiq.brokers.stub import StubBroker
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from sqlalchemy import Engine
+
+from services.common.clock import Clock, utc_now
+from services.common.db import make_engine
+from services.common.messaging.broker import make_broker
+from services.common.messaging.inprocess import use_in_process_delivery
+from services.common.migrations import SERVICES, upgrade
+from services.common.runtime import Runtime
+from services.common.scheduler import PeriodicJob, start_in_thread
+from services.common.settings import ServiceSettings
+from services.integrations import app as integrations_app
+from services.integrations import runtime as integrations_runtime
+from services.integrations import schedule as integrations_schedule
+from services.integrations.settings import IntegrationsSettings
+from services.notify import app as notify_app
+from services.notify import runtime as notify_runtime
+from services.notify import schedule as notify_schedule
+from services.notify.settings import NotifySettings
+from services.order_confirm import app as order_confirm_app
+from services.order_confirm import runtime as order_confirm_runtime
+from services.order_confirm import schedule as order_confirm_schedule
+from services.order_confirm.settings import OrderConfirmSettings
+
+log = structlog.get_logger(__name__)
+
+# Where each service's app is mounted in the embedded process (in production each has its own host).
+MOUNTS = {"order_confirm": "", "integrations": "/integrations", "notify": "/notify"}
+
+
+@dataclass
+class Okno:
+    """The three runtimes of one process, sharing a broker (and, by default, a database)."""
+
+    order_confirm: order_confirm_runtime.OrderConfirmRuntime
+    integrations: integrations_runtime.IntegrationsRuntime
+    notify: notify_runtime.NotifyRuntime
+    broker: dramatiq.Broker
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    worker: dramatiq.Worker | None = None
+
+    @property
+    def runtimes(self) -> list[Runtime[Any]]:
+        return [self.order_confirm, self.integrations, self.notify]
+
+    def periodic_jobs(self) -> list[PeriodicJob]:
+        return [
+            *order_confirm_schedule.periodic_jobs(self.order_confirm),
+            *integrations_schedule.periodic_jobs(self.integrations),
+            *notify_schedule.periodic_jobs(self.notify),
+        ]
+
+    def start_background(self, *, worker_threads: int = 4, scheduler: bool = True, worker: bool | None = None) -> None:
+        """Start the worker threads (always for the in-process broker) and the scheduler thread."""
+        if worker if worker is not None else self.in_process_broker:
+            self.worker = dramatiq.Worker(self.broker, worker_threads=worker_threads, worker_timeout=100)
+            self.worker.start()
+        if scheduler:
+            start_in_thread(self.periodic_jobs(), self.stop_event)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+
+    @property
+    def in_process_broker(self) -> bool:
+        return isinstance(self.broker, StubBroker)
+
+
+def build_okno(
+    *,
+    database_url: str | None = None,
+    redis_url: str | None = None,
+    broker_namespace: str | None = None,
+    clock: Clock = utc_now,
+    migrate: bool = True,
+) -> Okno:
+    shared = ServiceSettings()
+    namespace = broker_namespace or shared.broker_namespace
+    database_url = database_url or shared.database_url
+    redis_url = redis_url if redis_url is not None else shared.redis_url
+    if migrate:
+        for service in SERVICES:
+            upgrade(service, database_url)
+    engine: Engine = make_engine(database_url)
+    broker = make_broker(redis_url, namespace=namespace)
+    overrides: dict[str, Any] = {"database_url": database_url, "redis_url": redis_url}
+    okno = Okno(
+        order_confirm=order_confirm_runtime.build(
+            OrderConfirmSettings(**overrides), engine=engine, broker=broker, clock=clock
+        ),
+        integrations=integrations_runtime.build(
+            IntegrationsSettings(**overrides), engine=engine, broker=broker, clock=clock
+        ),
+        notify=notify_runtime.build(NotifySettings(**overrides), engine=engine, broker=broker, clock=clock),
+        broker=broker,
+    )
+    if okno.in_process_broker:
+        use_in_process_delivery(broker, [runtime.outbox for runtime in okno.runtimes])
+    return okno
+
+
+def create_embedded_app(okno: Okno, *, on_startup: Callable[[Okno], None] | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        okno.start_background()
+        if on_startup is not None:
+            on_startup(okno)
+        try:
+            yield
+        finally:
+            okno.stop()
+
+    app = FastAPI(title="Okno (embedded)", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.okno = okno
+
+    @app.get("/", include_in_schema=False)
+    def index() -> RedirectResponse:
+        return RedirectResponse("/console/")
+
+    app.mount(MOUNTS["integrations"], integrations_app.create_app(okno.integrations))
+    app.mount(MOUNTS["notify"], notify_app.create_app(okno.notify))
+    app.mount("/", order_confirm_app.create_app(okno.order_confirm))
+    return app

@@ -1,0 +1,28 @@
+"""The parts every service's FastAPI app shares: problem+json errors, request ids, health, admin routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+
+from services.common.admin import admin_router
+from services.common.health import health_router
+from services.common.logs import request_id_middleware
+from services.common.problems import install_problem_handlers
+from services.common.runtime import Runtime
+
+
+def runtime_of(request: Request) -> Runtime[Any]:
+    runtime: Runtime[Any] = request.app.state.runtime
+    return runtime
+
+
+def base_app(runtime: Runtime[Any], *, title: str, version: str = "1.0.0") -> FastAPI:
+    app = FastAPI(title=title, version=version)
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    app.middleware("http")(request_id_middleware)
+    app.include_router(health_router(runtime.name, lambda: runtime.engine, lambda: runtime.broker))
+    app.include_router(admin_router(runtime_of))
+    return app

@@ -1,0 +1,149 @@
+"""Idempotent consumers: each (message_id, actor) is applied once, in the same transaction as its effect.
+
+A service declares handlers on a `ConsumerRegistry` at import time and binds them to a broker at start-up,
+so no actor is tied to a global broker and tests can run several brokers side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import dramatiq
+import structlog
+from pydantic import BaseModel
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from contracts.envelope import RawEnvelope
+from contracts.routing import MessageType, Queue, actor_name
+from services.common.clock import utc_now
+from services.common.messaging.tables import InboxColumns
+
+log = structlog.get_logger(__name__)
+
+DepsT = TypeVar("DepsT")
+PayloadT = TypeVar("PayloadT", bound=BaseModel)
+Handler = Callable[[DepsT, Session, RawEnvelope, Any], None]
+
+
+@dataclass(frozen=True)
+class RetryOptions:
+    max_retries: int = 8
+    min_backoff_ms: int = 1_000
+    max_backoff_ms: int = 300_000
+
+
+@dataclass
+class _Registration(Generic[DepsT]):
+    message_type: MessageType
+    payload_model: type[BaseModel]
+    handler: Callable[[DepsT, Session, RawEnvelope, Any], None]
+
+
+class ConsumerRegistry(Generic[DepsT]):
+    def __init__(self, queue: Queue, inbox_model: type[InboxColumns]) -> None:
+        self.queue = queue
+        self.inbox_model = inbox_model
+        self._registrations: list[_Registration[DepsT]] = []
+
+    def handler(
+        self, message_type: MessageType, payload_model: type[PayloadT]
+    ) -> Callable[[Callable[[DepsT, Session, RawEnvelope, PayloadT], None]], Callable[..., None]]:
+        def register(
+            fn: Callable[[DepsT, Session, RawEnvelope, PayloadT], None],
+        ) -> Callable[..., None]:
+            self._registrations.append(_Registration(message_type, payload_model, fn))
+            return fn
+
+        return register
+
+    def bind(
+        self, broker: dramatiq.Broker, deps: DepsT, engine: Engine, retry: RetryOptions
+    ) -> list[dramatiq.Actor[Any, Any]]:
+        """Declare one dramatiq actor per handler on `broker`."""
+        actors = []
+        for registration in self._registrations:
+            name = actor_name(self.queue, registration.message_type)
+            if name in broker.actors:
+                continue
+            actors.append(
+                dramatiq.Actor(
+                    _make_actor_fn(name, registration, deps, engine, self.inbox_model),
+                    broker=broker,
+                    actor_name=name,
+                    queue_name=self.queue.value,
+                    priority=0,
+                    options={
+                        "max_retries": retry.max_retries,
+                        "min_backoff": retry.min_backoff_ms,
+                        "max_backoff": retry.max_backoff_ms,
+                    },
+                )
+            )
+        return actors
+
+
+def _make_actor_fn(
+    name: str,
+    registration: _Registration[DepsT],
+    deps: DepsT,
+    engine: Engine,
+    inbox_model: type[InboxColumns],
+) -> Callable[[str], None]:
+    def consume(envelope_json: str) -> None:
+        envelope = RawEnvelope.model_validate_json(envelope_json)
+        payload = registration.payload_model.model_validate(envelope.payload)
+        with structlog.contextvars.bound_contextvars(
+            request_id=envelope.request_id,
+            message_id=str(envelope.message_id),
+            actor=name,
+        ):
+            applied = consume_once(
+                engine,
+                inbox_model,
+                name,
+                str(envelope.message_id),
+                lambda session: registration.handler(deps, session, envelope, payload),
+            )
+            log.info("message.consumed" if applied else "message.duplicate_ignored")
+
+    consume.__name__ = name.replace(".", "_")
+    return consume
+
+
+def consume_once(
+    engine: Engine,
+    inbox_model: type[InboxColumns],
+    actor: str,
+    message_id: str,
+    apply: Callable[[Session], None],
+) -> bool:
+    """Apply `apply` and record the message in one transaction; False (and nothing applied) for a repeat."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            session.add(inbox_model(message_id=message_id, actor_name=actor, processed_at=utc_now()))
+            # Flushing first takes the row lock: a concurrent duplicate waits here and then fails below.
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            return False
+        try:
+            apply(session)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            if _already_processed(engine, inbox_model, actor, message_id):
+                return False
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+    return True
+
+
+def _already_processed(engine: Engine, inbox_model: type[InboxColumns], actor: str, message_id: str) -> bool:
+    with Session(engine) as session:
+        return session.get(inbox_model, (message_id, actor)) is not None

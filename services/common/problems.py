@@ -1,0 +1,110 @@
+"""RFC 9457 problem+json: one error base class with a code and a status, one handler per app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose; `code` is machine-readable and stable."""
+
+    status: int = 400
+    code: str = "bad_request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Conflict(DomainError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class Unauthorized(DomainError):
+    status, code, title = 401, "unauthorized", "Not authenticated"
+
+
+class Forbidden(DomainError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class PreconditionFailed(DomainError):
+    status, code, title = 412, "stale_version", "The resource changed since you read it"
+
+
+class Unprocessable(DomainError):
+    status, code, title = 422, "validation_failed", "The request is not valid"
+
+
+def problem(status: int, code: str, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://okno.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": instance,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def validation_errors(errors: Any) -> list[dict[str, Any]]:
+    """Every field error, with a JSON-pointer-like path the client can map to an input."""
+    return [
+        {
+            "field": ".".join(str(part) for part in error.get("loc", ()) if part != "body"),
+            "message": error.get("msg", ""),
+            "type": error.get("type", ""),
+        }
+        for error in errors
+    ]
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, error: DomainError) -> JSONResponse:
+        return problem(
+            error.status,
+            error.code,
+            error.title,
+            error.detail,
+            request.url.path,
+            **error.extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        return problem(
+            422,
+            "validation_failed",
+            "The request is not valid",
+            "One or more fields are invalid; see `errors`.",
+            request.url.path,
+            errors=validation_errors(error.errors()),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(error.status_code, "http_error")
+        return problem(
+            error.status_code,
+            code,
+            str(error.detail),
+            str(error.detail),
+            request.url.path,
+        )

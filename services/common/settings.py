@@ -1,0 +1,51 @@
+"""Settings every service has. A service reads `OKNO_<SERVICE>_<NAME>` first, then the shared `OKNO_<NAME>`."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+DEV_SERVICE_TOKEN = "okno-dev-service-token"
+
+
+class ServiceSettings(BaseSettings):
+    """Fields shared by all services; each service subclasses it with its own `env_prefix`."""
+
+    model_config = SettingsConfigDict(env_prefix="OKNO_", extra="ignore")
+
+    database_url: str = Field("sqlite:///./okno.db", description="SQLAlchemy URL of this service's database")
+    redis_url: str | None = Field(None, description="Redis URL of the dramatiq broker; unset = in-process broker")
+    broker_namespace: str = Field("okno", description="Redis key namespace of the broker")
+    log_level: str = Field("INFO", description="Log level")
+    service_token: str = Field(
+        DEV_SERVICE_TOKEN,
+        description="Bearer token services use to call each other and the admin routes",
+    )
+    outbox_sweep_seconds: float = Field(10.0, description="How often unsent outbox messages are republished")
+    max_retries: int = Field(8, description="Consumer retries before a message is dead-lettered")
+    min_backoff_ms: int = Field(1_000, description="First retry delay in ms (doubles each retry)")
+    max_backoff_ms: int = Field(300_000, description="Longest retry delay in ms")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The service's own prefix wins; the shared OKNO_ prefix fills what it does not set.
+        shared = EnvSettingsSource(settings_cls, env_prefix="OKNO_")
+        return (
+            init_settings,
+            env_settings,
+            shared,
+            dotenv_settings,
+            file_secret_settings,
+        )

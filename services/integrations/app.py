@@ -1,0 +1,16 @@
+"""integrations's FastAPI app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.common.app import base_app
+from services.integrations.runtime import IntegrationsRuntime
+
+
+def create_app(runtime: IntegrationsRuntime) -> FastAPI:
+    app = base_app(runtime, title="Okno integrations")
+    from services.integrations.api import include_routers
+
+    include_routers(app)
+    return app

@@ -1,0 +1,16 @@
+"""notify's FastAPI app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.common.app import base_app
+from services.notify.runtime import NotifyRuntime
+
+
+def create_app(runtime: NotifyRuntime) -> FastAPI:
+    app = base_app(runtime, title="Okno notify")
+    from services.notify.api import include_routers
+
+    include_routers(app)
+    return app

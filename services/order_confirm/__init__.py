@@ -1,0 +1,1 @@
+"""order_confirm: customers, their one owner, orders, confirmation tasks, attempts, notes, audit, reports."""

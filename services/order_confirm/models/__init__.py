@@ -1,0 +1,42 @@
+"""Tables of order_confirm. Importing this package registers all of them on `metadata`."""
+
+from services.order_confirm.models.base import OrderConfirmModel, metadata
+from services.order_confirm.models.customers import Customer, Note, TimelineEvent
+from services.order_confirm.models.messaging import (
+    DeadLetter,
+    InboxMessage,
+    OutboxMessage,
+)
+from services.order_confirm.models.orders import (
+    Attempt,
+    AuditEntry,
+    Order,
+    OrderItem,
+    Task,
+)
+from services.order_confirm.models.tenancy import (
+    CoverRule,
+    Operator,
+    OperatorTenant,
+    Tenant,
+)
+
+__all__ = [
+    "Attempt",
+    "AuditEntry",
+    "CoverRule",
+    "Customer",
+    "DeadLetter",
+    "InboxMessage",
+    "Note",
+    "Operator",
+    "OperatorTenant",
+    "Order",
+    "OrderConfirmModel",
+    "OrderItem",
+    "OutboxMessage",
+    "Task",
+    "Tenant",
+    "TimelineEvent",
+    "metadata",
+]

@@ -1,0 +1,16 @@
+"""This service's own SQLModel metadata (services never share tables)."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import registry
+from sqlmodel import SQLModel
+
+from services.common.naming import NAMING_CONVENTION
+
+
+class OrderConfirmModel(SQLModel, registry=registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))):
+    pass
+
+
+metadata = OrderConfirmModel.metadata

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from services.common.messaging.tables import (
+    DeadLetterColumns,
+    InboxColumns,
+    OutboxColumns,
+)
+from services.order_confirm.models.base import OrderConfirmModel
+
+
+class OutboxMessage(OrderConfirmModel, OutboxColumns, table=True):
+    __tablename__ = "order_confirm_outbox"
+
+
+class InboxMessage(OrderConfirmModel, InboxColumns, table=True):
+    __tablename__ = "order_confirm_inbox"
+
+
+class DeadLetter(OrderConfirmModel, DeadLetterColumns, table=True):
+    __tablename__ = "order_confirm_dead_letters"

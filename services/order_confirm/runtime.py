@@ -1,0 +1,37 @@
+"""Wiring of order_confirm: its runtime (engine, broker, outbox) and its message consumers."""
+
+from __future__ import annotations
+
+import dramatiq
+from sqlalchemy import Engine
+
+from contracts.routing import Queue
+from services.common.clock import Clock, utc_now
+from services.common.runtime import Runtime, build_runtime
+from services.order_confirm.models import DeadLetter, OutboxMessage
+from services.order_confirm.settings import OrderConfirmSettings
+
+OrderConfirmRuntime = Runtime[OrderConfirmSettings]
+
+
+def build(
+    settings: OrderConfirmSettings | None = None,
+    *,
+    engine: Engine | None = None,
+    broker: dramatiq.Broker | None = None,
+    clock: Clock = utc_now,
+) -> OrderConfirmRuntime:
+    runtime = build_runtime(
+        "order_confirm",
+        Queue.ORDER_CONFIRM,
+        settings or OrderConfirmSettings(),
+        OutboxMessage,
+        DeadLetter,
+        engine=engine,
+        broker=broker,
+        clock=clock,
+    )
+    from services.order_confirm.tasks import consumers
+
+    consumers.bind(runtime.broker, runtime, runtime.engine, runtime.retry)
+    return runtime

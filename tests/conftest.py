@@ -1,0 +1,105 @@
+"""Fixtures: every DB test runs on SQLite and on the real PostgreSQL; messaging uses the real Redis.
+
+Each test run creates its own PostgreSQL database and drops it at the end, and each test uses its own
+Redis key namespace, so runs (and xdist workers) never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from redis import Redis
+from sqlalchemy import text
+
+from okno.embedded import Okno, build_okno
+from services.common.db import make_engine, normalize_url
+from services.common.migrations import SERVICES, upgrade
+from services.integrations.models import metadata as integrations_metadata
+from services.notify.models import metadata as notify_metadata
+from services.order_confirm.models import metadata as order_confirm_metadata
+from tests.support import FrozenClock
+
+PG_URL = os.environ.get("OKNO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("OKNO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+ALL_METADATA = (order_confirm_metadata, integrations_metadata, notify_metadata)
+
+
+def _admin_connection() -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(PG_URL, autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh database for this test run (and xdist worker), migrated once, dropped at the end."""
+    name = f"okno_test_{uuid.uuid4().hex[:12]}"
+    with _admin_connection() as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    for service in SERVICES:
+        upgrade(service, url)
+    yield url
+    with _admin_connection() as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _truncate_postgres(url: str) -> None:
+    tables = [f'"{table.name}"' for metadata in ALL_METADATA for table in metadata.sorted_tables]
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty, migrated database: a SQLite file, or the run's PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'okno.db'}"
+        for service in SERVICES:
+            upgrade(service, url)
+        return url
+    url: str = request.getfixturevalue("postgres_url")
+    _truncate_postgres(url)
+    return url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return REDIS_URL
+
+
+@pytest.fixture
+def broker_namespace(redis_url: str) -> Iterator[str]:
+    namespace = f"okno-test-{uuid.uuid4().hex[:10]}"
+    yield namespace
+    client = Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"{namespace}*"))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def okno(database_url: str, redis_url: str, broker_namespace: str) -> Iterator[Okno]:
+    """All three services on the test database and the real Redis broker, with worker threads running."""
+    instance = build_okno(
+        database_url=database_url, redis_url=redis_url, broker_namespace=broker_namespace, migrate=False
+    )
+    instance.start_background(scheduler=False, worker=True)
+    yield instance
+    instance.stop()
+    for runtime in instance.runtimes:
+        runtime.engine.dispose()
+
+
+def is_postgres(url: str) -> bool:
+    return normalize_url(url).startswith("postgresql")
