@@ -1,0 +1,1 @@
+"""Authentication primitives of order_confirm (the only service operators log in to)."""
