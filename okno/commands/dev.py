@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -22,7 +23,12 @@ def new_revision(
     """Compare the models with a scratch database at head and write the difference as a new revision."""
     if service not in SERVICES:
         raise typer.BadParameter(f"unknown service {service!r}")
-    with tempfile.TemporaryDirectory() as scratch:
+    # Several people (or helpers) may generate revisions at once; one at a time keeps the history linear.
+    with (
+        open(Path(tempfile.gettempdir()) / "okno-migration.lock", "w") as lock,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
+        fcntl.flock(lock, fcntl.LOCK_EX)
         url = f"sqlite:///{Path(scratch) / 'scratch.db'}"
         upgrade(service, url)
         config = alembic_config(service, url)
