@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from services.common.logs import configure_logging
 from services.common.migrations import SERVICES, upgrade
+from services.common.runtime import Runtime
 from services.common.settings import ServiceSettings
 
 console = Console()
@@ -59,16 +61,17 @@ def migrate(service: Annotated[str | None, typer.Argument(help="One service, or 
         console.print(f"migrated {name}")
 
 
-def _runtime(service: str) -> Any:
+def _runtime(service: str) -> Runtime[Any]:
     from services.integrations import runtime as integrations_runtime
     from services.notify import runtime as notify_runtime
     from services.order_confirm import runtime as order_confirm_runtime
 
-    return {
+    builders: dict[str, Callable[[], Runtime[Any]]] = {
         "order_confirm": order_confirm_runtime.build,
         "integrations": integrations_runtime.build,
         "notify": notify_runtime.build,
-    }[service]()
+    }
+    return builders[service]()
 
 
 def worker(service: ServiceArg, threads: Annotated[int, typer.Option(help="Worker threads")] = 8) -> None:

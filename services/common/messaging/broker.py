@@ -16,7 +16,7 @@ def make_broker(redis_url: str | None, *, namespace: str = DEFAULT_NAMESPACE) ->
     """Redis when configured; otherwise an in-process broker (the outbox keeps what it has not delivered)."""
     if redis_url:
         client = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
-        return RedisBroker(client=client, namespace=namespace)
+        return RedisBroker(client=client, namespace=namespace)  # type: ignore[no-untyped-call]
     broker = StubBroker()
     broker.emit_after("process_boot")
     return broker

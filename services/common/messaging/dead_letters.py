@@ -7,9 +7,10 @@ from typing import Any
 
 import dramatiq
 import structlog
+from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.common.clock import Clock, utc_now
 from services.common.db import transaction
@@ -30,7 +31,7 @@ class DeadLetters:
         self.engine = engine
         self.clock = clock
 
-    def record(self, message: dramatiq.Message[Any], error: str) -> None:
+    def record(self, message: MessageProxy, error: str) -> None:
         envelope = json.loads(message.args[0]) if message.args else {}
         with transaction(self.engine) as session:
             session.add(
@@ -59,11 +60,11 @@ class DeadLetters:
         include_replayed: bool = False,
         limit: int = 100,
     ) -> list[DeadLetterColumns]:
-        query = select(self.model).order_by(self.model.id.desc()).limit(limit)  # type: ignore[union-attr]
+        query = select(self.model).order_by(col(self.model.id).desc()).limit(limit)
         if tenant is not None:
-            query = query.where(self.model.tenant == tenant)
+            query = query.where(col(self.model.tenant) == tenant)
         if not include_replayed:
-            query = query.where(self.model.replayed_at.is_(None))  # type: ignore[union-attr]
+            query = query.where(col(self.model.replayed_at).is_(None))
         with Session(self.engine) as session:
             return list(session.execute(query).scalars().all())
 
@@ -97,7 +98,7 @@ class DeadLetterMiddleware(Middleware):
     def after_process_message(
         self,
         broker: dramatiq.Broker,
-        message: dramatiq.Message[Any],
+        message: MessageProxy,
         *,
         result: Any = None,
         exception: BaseException | None = None,

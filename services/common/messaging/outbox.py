@@ -15,11 +15,11 @@ import dramatiq
 import structlog
 from pydantic import BaseModel
 from sqlalchemy import Engine, event, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from contracts.envelope import Envelope
 from services.common.clock import Clock, utc_now
-from services.common.db import is_sqlite, transaction
+from services.common.db import transaction
 from services.common.logs import current_request_id
 from services.common.messaging.broker import publish_envelope
 from services.common.messaging.tables import OutboxColumns
@@ -30,16 +30,12 @@ _PENDING_KEY = "okno_outbox_pending"
 
 def new_envelope(message_type: str, tenant: str, payload: BaseModel, *, now: datetime) -> Envelope[Any]:
     return Envelope[Any](
-        message_type=message_type,
-        tenant=tenant,
-        occurred_at=now,
-        request_id=current_request_id(),
-        payload=payload,
+        message_type=message_type, tenant=tenant, occurred_at=now, request_id=current_request_id(), payload=payload
     )
 
 
 class Outbox:
-    """One service's outbox: `add` inside a transaction, `publish_pending` after it, `sweep` periodically."""
+    """One service's outbox: `add` inside a transaction; the relay and `sweep` publish."""
 
     def __init__(
         self,
@@ -55,7 +51,7 @@ class Outbox:
         self.broker = broker
         self.clock = clock
         self.sweep_grace = sweep_grace
-        # Tests switch this off to simulate a crash between commit and publish.
+        # Tests switch the relay off to simulate a crash between commit and publish.
         self.relay_enabled = True
         self.before_publish: Callable[[list[int]], None] | None = None
         # With the in-process broker a published message lives only in memory; such rows are marked
@@ -70,7 +66,7 @@ class Outbox:
             message_id=str(envelope.message_id),
             message_type=message_type,
             tenant=tenant,
-            envelope=json.loads(envelope.model_dump_json()),
+            envelope=envelope.model_dump(mode="json"),
             created_at=self.clock(),
         )
         session.add(row)
@@ -89,66 +85,75 @@ class Outbox:
             self.publish_pending(ids)
 
     def publish_pending(self, ids: list[int] | None = None, *, limit: int = 500) -> int:
-        """Publish unsent rows (the given ones, or the oldest); returns how many were published."""
+        """Publish unsent rows (the given ones, or the oldest past the grace period); returns how many."""
         if self.before_publish is not None and ids is not None:
             self.before_publish(ids)
-        rows = self._load_unsent(ids, limit)
         published: list[int] = []
-        for row_id, message_type, envelope in rows:
+        for row_id, message_type, envelope in self._load_unsent(ids, limit):
+            message_id = str(envelope["message_id"])
+            if message_id in self.in_flight:
+                continue
             try:
-                publish_envelope(self.broker, message_type, json.dumps(envelope))
+                if self.confirm_on_delivery:
+                    self.in_flight[message_id] = row_id
+                publish_envelope(self.broker, message_type, _dumps(envelope))
             except Exception as error:  # broker down: the row stays for the sweep
+                self.in_flight.pop(message_id, None)
                 self._record_failure(row_id, error)
                 log.warning("outbox.publish_failed", outbox_id=row_id, error=repr(error))
                 break
             published.append(row_id)
-        if published:
-            with transaction(self.engine) as session:
-                session.execute(
-                    update(self.model)
-                    .where(self.model.id.in_(published))  # type: ignore[union-attr]
-                    .values(published_at=self.clock())
-                )
+        if published and not self.confirm_on_delivery:
+            self._mark_published(published)
         return len(published)
 
     def sweep(self) -> int:
         """Republish rows that stayed unsent longer than the grace period (the relay missed them)."""
         return self.publish_pending(None)
 
-    def _load_unsent(self, ids: list[int] | None, limit: int) -> list[tuple[int, str, dict[str, Any]]]:
-        m = self.model
-        query = select(m.id, m.message_type, m.envelope).where(m.published_at.is_(None))  # type: ignore[union-attr,attr-defined]
-        if ids is not None:
-            query = query.where(m.id.in_(ids))  # type: ignore[union-attr]
-        else:
-            query = query.where(m.created_at < self.clock() - self.sweep_grace)
-        query = query.order_by(m.id).limit(limit)  # type: ignore[arg-type]
-        with Session(self.engine) as session:
-            return [(int(r[0]), str(r[1]), dict(r[2])) for r in session.execute(query).all()]
-
-    def _record_failure(self, row_id: int, error: Exception) -> None:
-        with transaction(self.engine) as session:
-            session.execute(
-                update(self.model)
-                .where(self.model.id == row_id)  # type: ignore[arg-type]
-                .values(
-                    publish_attempts=self.model.publish_attempts + 1,
-                    last_error=repr(error)[:2000],
-                )
-            )
+    def confirm_delivered(self, message_id: str) -> bool:
+        """In-process broker only: the worker handled `message_id`; True if it was this outbox's."""
+        row_id = self.in_flight.pop(message_id, None)
+        if row_id is None:
+            return False
+        self._mark_published([row_id])
+        return True
 
     def lag_seconds(self) -> float:
         """Age of the oldest unsent message (0 when everything is out): the outbox-lag metric."""
         m = self.model
+        query = select(col(m.created_at)).where(col(m.published_at).is_(None)).order_by(col(m.id)).limit(1)
         with Session(self.engine) as session:
-            oldest = session.execute(
-                select(m.created_at).where(m.published_at.is_(None)).order_by(m.id).limit(1)  # type: ignore[union-attr,arg-type]
-            ).scalar()
+            oldest = session.execute(query).scalar()
         return 0.0 if oldest is None else max(0.0, (self.clock() - oldest).total_seconds())
 
-    @property
-    def uses_sqlite(self) -> bool:
-        return is_sqlite(self.engine)
+    def _load_unsent(self, ids: list[int] | None, limit: int) -> list[tuple[int, str, dict[str, Any]]]:
+        m = self.model
+        query = select(col(m.id), col(m.message_type), col(m.envelope)).where(col(m.published_at).is_(None))
+        if ids is not None:
+            query = query.where(col(m.id).in_(ids))
+        else:
+            query = query.where(col(m.created_at) < self.clock() - self.sweep_grace)
+        with Session(self.engine) as session:
+            rows = session.execute(query.order_by(col(m.id)).limit(limit)).all()
+        return [(int(row[0]), str(row[1]), dict(row[2])) for row in rows]
+
+    def _mark_published(self, row_ids: list[int]) -> None:
+        with transaction(self.engine) as session:
+            session.execute(update(self.model).where(col(self.model.id).in_(row_ids)).values(published_at=self.clock()))
+
+    def _record_failure(self, row_id: int, error: Exception) -> None:
+        m = self.model
+        with transaction(self.engine) as session:
+            session.execute(
+                update(m)
+                .where(col(m.id) == row_id)
+                .values(publish_attempts=col(m.publish_attempts) + 1, last_error=repr(error)[:2000])
+            )
+
+
+def _dumps(envelope: dict[str, Any]) -> str:
+    return json.dumps(envelope, separators=(",", ":"))
 
 
 def _forget_pending(session: Session) -> None:
