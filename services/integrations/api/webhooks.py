@@ -1,0 +1,60 @@
+"""`POST /v1/webhooks/{tenant}/orders`: the shop's signed order webhook (public contract, DESIGN.md)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from contracts.orders import WebhookAccepted
+from services.common.app import runtime_of
+from services.common.db import transaction
+from services.common.problems import DomainError
+from services.integrations.service.order_webhooks import WebhookRequest, receive_order_webhook
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+
+
+class PayloadTooLarge(DomainError):
+    status, code, title = 413, "payload_too_large", "The webhook body is too large"
+
+
+async def bounded_body(request: Request) -> bytes:
+    """Read the body, refusing (413) past the limit without buffering the rest of an oversized upload."""
+    limit: int = runtime_of(request).settings.webhook_max_bytes
+    too_large = PayloadTooLarge(f"The body must be at most {limit} bytes.", max_bytes=limit)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    received = bytearray()
+    async for chunk in request.stream():
+        received.extend(chunk)
+        if len(received) > limit:
+            raise too_large
+    return bytes(received)
+
+
+@router.post(
+    "/{tenant}/orders",
+    status_code=202,
+    response_model=WebhookAccepted,
+    summary="Receive a new, changed or cancelled order (Standard Webhooks signed)",
+    responses={
+        401: {"description": "Missing or bad signature, or timestamp outside the 5-minute window"},
+        404: {"description": "Unknown tenant"},
+        413: {"description": "Body over the size limit"},
+        422: {"description": "Invalid JSON or order; `errors` lists every bad field"},
+    },
+)
+def receive_order(tenant: str, request: Request, body: Annotated[bytes, Depends(bounded_body)]) -> Any:
+    runtime = runtime_of(request)
+    settings = runtime.settings
+    with transaction(runtime.engine) as session:
+        return receive_order_webhook(
+            session,
+            runtime.outbox,
+            WebhookRequest(tenant, {k.lower(): v for k, v in request.headers.items()}, body),
+            now=runtime.clock(),
+            tolerance=timedelta(seconds=settings.webhook_tolerance_seconds),
+        )

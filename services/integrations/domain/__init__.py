@@ -1,0 +1,1 @@
+"""Pure rules of integrations: no session, no HTTP, no clock reads."""

@@ -1,0 +1,171 @@
+"""The shop's order webhook: verify, validate, store the raw body, emit the filtered snapshot, answer.
+
+Checks run cheapest-and-safest first and nothing is written until all have passed, so a rejected request
+leaves no trace. Acceptance writes the raw payload and the outbox message in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from contracts.orders import ShopOrderEvent, WebhookAccepted
+from contracts.routing import MessageType
+from services.common.messaging.outbox import Outbox
+from services.common.problems import Unprocessable, validation_errors
+from services.integrations.domain import signatures
+from services.integrations.domain.firewall import canonical_hash, to_snapshot
+from services.integrations.models import InboundOrder, InboundPayload, IntegrationTenant
+from services.integrations.service.tenants import get_tenant, valid_secrets
+
+
+class InvalidJson(Unprocessable):
+    code, title = "invalid_json", "The body is not valid JSON"
+
+
+class InvalidOrder(Unprocessable):
+    code, title = "invalid_order", "The order does not match the webhook contract"
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    tenant_slug: str
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+
+
+@dataclass(frozen=True)
+class VerifiedOrder:
+    tenant: IntegrationTenant
+    webhook_id: str
+    event: ShopOrderEvent
+    body: str
+    raw_hash: str
+
+
+def receive_order_webhook(
+    session: Session,
+    outbox: Outbox,
+    request: WebhookRequest,
+    *,
+    now: datetime,
+    tolerance: timedelta,
+) -> WebhookAccepted:
+    verified = verify_order_webhook(session, request, now=now, tolerance=tolerance)
+    repeated = _order_ref_of_webhook(session, verified.tenant, verified.webhook_id)
+    if repeated is not None:
+        return WebhookAccepted(order_id=repeated, status="duplicate")
+    inbound = _lock_inbound_order(session, verified.tenant, verified.event.data.external_id, now=now)
+    if inbound.last_content_hash == verified.raw_hash:
+        return WebhookAccepted(order_id=inbound.order_ref, status="duplicate")
+    try:
+        with session.begin_nested():
+            payload = _store_payload(session, verified, inbound, now=now)
+    except IntegrityError:
+        # The same webhook-id raced in for another order of this tenant; it was accepted there.
+        return WebhookAccepted(order_id=inbound.order_ref, status="duplicate")
+    assert payload.id is not None
+    snapshot = to_snapshot(verified.event, source="webhook", source_ref=str(payload.id))
+    outbox.add(session, MessageType.ORDER_SNAPSHOT_RECEIVED, verified.tenant.slug, snapshot)
+    inbound.last_content_hash = verified.raw_hash
+    inbound.last_payload_id = payload.id
+    inbound.updated_at = now
+    session.add(inbound)
+    return WebhookAccepted(order_id=inbound.order_ref, status="accepted")
+
+
+def verify_order_webhook(
+    session: Session, request: WebhookRequest, *, now: datetime, tolerance: timedelta
+) -> VerifiedOrder:
+    """404 unknown tenant, 422 non-UTF-8 body, 401 bad signature or stale timestamp, 422 bad JSON or order."""
+    tenant = get_tenant(session, request.tenant_slug)
+    try:
+        body = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidJson("JSON must be UTF-8 encoded (RFC 8259).", errors=[_body_error("not UTF-8")]) from None
+    signed = signatures.parse_headers(request.headers)
+    signatures.verify(signed, body, valid_secrets(tenant, now), now=now, tolerance=tolerance)
+    document = _parse_json(body)
+    try:
+        event = ShopOrderEvent.model_validate(document)
+    except ValidationError as error:
+        raise InvalidOrder(
+            f"{error.error_count()} field(s) are invalid; see `errors`.",
+            errors=validation_errors(error.errors()),
+        ) from None
+    raw_hash = canonical_hash({"type": document["type"], "data": document["data"]})
+    return VerifiedOrder(tenant, signed.webhook_id, event, body, raw_hash)
+
+
+def _parse_json(body: str) -> Any:
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as error:
+        detail = f"line {error.lineno} column {error.colno}: {error.msg}"
+        raise InvalidJson(f"The body is not valid JSON ({detail}).", errors=[_body_error(detail)]) from None
+
+
+def _body_error(message: str) -> dict[str, str]:
+    return {"field": "", "message": message, "type": "json_invalid"}
+
+
+def _order_ref_of_webhook(session: Session, tenant: IntegrationTenant, webhook_id: str) -> str | None:
+    query = (
+        select(InboundOrder.order_ref)
+        .join(InboundPayload, col(InboundPayload.inbound_order_id) == col(InboundOrder.id))
+        .where(InboundPayload.tenant_id == tenant.id, InboundPayload.webhook_id == webhook_id)
+    )
+    return session.exec(query).first()
+
+
+def _lock_inbound_order(
+    session: Session, tenant: IntegrationTenant, external_id: str, *, now: datetime
+) -> InboundOrder:
+    """Create the order's row if new, then hold its lock: versions of one order are accepted one at a time."""
+    values = {
+        "tenant_id": tenant.id,
+        "external_id": external_id,
+        "order_ref": str(uuid.uuid4()),
+        "created_at": now,
+        "updated_at": now,
+    }
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(InboundOrder)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "external_id"])
+    )
+    query = (
+        select(InboundOrder)
+        .where(InboundOrder.tenant_id == tenant.id, InboundOrder.external_id == external_id)
+        .with_for_update()
+    )
+    return session.exec(query).one()
+
+
+def _store_payload(
+    session: Session, verified: VerifiedOrder, inbound: InboundOrder, *, now: datetime
+) -> InboundPayload:
+    assert verified.tenant.id is not None and inbound.id is not None
+    payload = InboundPayload(
+        tenant_id=verified.tenant.id,
+        inbound_order_id=inbound.id,
+        source="webhook",
+        webhook_id=verified.webhook_id,
+        event_type=verified.event.type.value,
+        content_hash=verified.raw_hash,
+        body=verified.body,
+        received_at=now,
+    )
+    session.add(payload)
+    session.flush()
+    return payload
