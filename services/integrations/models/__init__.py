@@ -1,6 +1,14 @@
 """Tables of integrations. Importing this package registers all of them on `metadata`."""
 
 from services.integrations.models.base import IntegrationsModel, metadata
+from services.integrations.models.deliveries import (
+    Delivery,
+    DeliveryAttempt,
+    EndpointBreaker,
+    SchedulerLease,
+    ShopWebhookEndpoint,
+)
+from services.integrations.models.erp import ErpConnection, ErpCursor, ErpDocument
 from services.integrations.models.inbound import InboundOrder, InboundPayload
 from services.integrations.models.messaging import (
     DeadLetter,
@@ -10,6 +18,14 @@ from services.integrations.models.messaging import (
 from services.integrations.models.tenants import IntegrationTenant
 
 __all__ = [
+    "Delivery",
+    "DeliveryAttempt",
+    "EndpointBreaker",
+    "ErpConnection",
+    "ErpCursor",
+    "ErpDocument",
+    "SchedulerLease",
+    "ShopWebhookEndpoint",
     "DeadLetter",
     "InboundOrder",
     "InboundPayload",

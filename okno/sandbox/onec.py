@@ -1,0 +1,228 @@
+"""A local 1C:Enterprise server speaking the subset of the standard OData interface Okno uses.
+
+`…/{infobase}/odata/standard.odata/{EntitySet}` and `{EntitySet}(guid'…')`, OData v3 JSON, Basic auth,
+`$filter` / `$top` / `$skip` / `$orderby` / `$select` / `$expand` / `$inlinecount`, `PATCH` that replaces
+tabular sections as 1C does, `odata.error` bodies. Tests and `okno run` inject latency and outages, and
+read the request log to prove what reached "the ERP". The production adapter talks to it unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from okno.sandbox.odata_query import Entity, ODataQueryError, compile_filter, select_fields, sort_entities
+
+_KEYED = re.compile(r"^(?P<set>[^()]+)\(guid'(?P<key>[0-9a-fA-F-]{36})'\)$")
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    entity_set: str
+    key: str | None
+    query: dict[str, str]
+    body: dict[str, Any] | None
+    status: int
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Faults:
+    """What the test (or the demo operator) breaks on purpose."""
+
+    latency_seconds: float = 0.0
+    outage: bool = False  # every request answers 503, as a 1C server behind a proxy during an update
+    retry_after_seconds: int | None = None  # sent with the 503
+    rejected_documents: dict[str, str] = field(default_factory=dict)  # ref key -> 1C's write error
+
+
+class OneCStore:
+    """The infobase: entity sets of JSON entities keyed by `Ref_Key`, plus which `*_Key` points where."""
+
+    def __init__(self, username: str = "okno", password: str = "okno") -> None:
+        self.username = username
+        self.password = password
+        self.sets: dict[str, dict[str, Entity]] = {}
+        self.references: dict[str, str] = {}  # navigation property (field without _Key) -> entity set
+        self.faults = Faults()
+        self.log: list[LoggedRequest] = []
+        self.lock = threading.RLock()
+
+    def add(self, entity_set: str, entity: Entity) -> Entity:
+        entity.setdefault("Ref_Key", str(uuid.uuid4()))
+        entity.setdefault("DataVersion", _data_version())
+        entity.setdefault("DeletionMark", False)
+        with self.lock:
+            self.sets.setdefault(entity_set, {})[entity["Ref_Key"]] = entity
+        return entity
+
+    def get(self, entity_set: str, key: str) -> Entity:
+        with self.lock:
+            return self.sets[entity_set][key]
+
+    def patches(self, key: str | None = None) -> list[LoggedRequest]:
+        """Successful PATCHes (of one document, or all): what actually changed the ERP."""
+        with self.lock:
+            return [r for r in self.log if r.method == "PATCH" and r.status == 200 and key in (None, r.key)]
+
+    def query(self, entity_set: str, params: dict[str, str]) -> tuple[list[Entity], int]:
+        with self.lock:
+            if entity_set not in self.sets:
+                raise LookupError(entity_set)
+            rows = list(self.sets[entity_set].values())
+        matches = [e for e in rows if compile_filter(params.get("$filter"))(e)]
+        ordered = sort_entities(matches, params.get("$orderby"))
+        skip, top = _int_option(params, "$skip", 0), _int_option(params, "$top", None)
+        page = ordered[skip : skip + top if top is not None else None]
+        return [self._shape(entity_set, e, params) for e in page], len(matches)
+
+    def _shape(self, entity_set: str, entity: Entity, params: dict[str, str]) -> Entity:
+        expanded = [name.strip() for name in params.get("$expand", "").split(",") if name.strip()]
+        result = dict(entity)
+        for name in expanded:
+            target = self.references.get(name)
+            if target is None or f"{name}_Key" not in entity:
+                raise ODataQueryError(f"Свойство {name} не является навигационным для {entity_set}")
+            result[name] = self.sets.get(target, {}).get(entity[f"{name}_Key"])
+        return select_fields(result, params.get("$select"), expanded)
+
+    def patch(self, entity_set: str, key: str, changes: Entity) -> Entity:
+        with self.lock:
+            entity = self.sets.get(entity_set, {}).get(key)
+            if entity is None:
+                raise LookupError(key)
+            unknown = [name for name in changes if name not in entity]
+            if unknown:
+                raise ODataQueryError(f"Неизвестное свойство {unknown[0]} объекта {entity_set}")
+            entity.update(changes)  # a tabular section in the body replaces the whole section, as in 1C
+            entity["DataVersion"] = _data_version()
+            return dict(entity)
+
+
+def _data_version() -> str:
+    return base64.b64encode(secrets.token_bytes(8)).decode()[:11] + "="
+
+
+def _int_option(params: dict[str, str], name: str, default: int | None) -> int | None:
+    if name not in params:
+        return default
+    try:
+        value = int(params[name])
+    except ValueError:
+        raise ODataQueryError(f"Неверное значение параметра {name}") from None
+    if value < 0:
+        raise ODataQueryError(f"Неверное значение параметра {name}")
+    return value
+
+
+def odata_error(status: int, code: str, message: str) -> JSONResponse:
+    body = {"odata.error": {"code": code, "message": {"lang": "ru", "value": message}}}
+    return JSONResponse(body, status_code=status)
+
+
+def _authorized(store: OneCStore, request: Request) -> bool:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Basic "):
+        return False
+    try:
+        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+    except ValueError:
+        return False
+    return secrets.compare_digest(f"{user}:{password}", f"{store.username}:{store.password}")
+
+
+def create_app(store: OneCStore) -> Starlette:
+    async def resource(request: Request) -> Response:
+        path = unquote(request.path_params["resource"])
+        keyed = _KEYED.match(path)
+        entity_set, key = (keyed["set"], keyed["key"].lower()) if keyed else (path, None)
+        params = dict(request.query_params)
+        body: dict[str, Any] | None = None
+        if request.method == "PATCH":
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+        if store.faults.latency_seconds:
+            await asyncio.sleep(store.faults.latency_seconds)
+        response = _answer(store, request, entity_set, key, params=params, body=body)
+        with store.lock:
+            store.log.append(LoggedRequest(request.method, entity_set, key, params, body, response.status_code))
+        return response
+
+    route = "/{infobase}/odata/standard.odata/{resource:path}"
+    return Starlette(routes=[Route(route, resource, methods=["GET", "PATCH"])])
+
+
+def _answer(
+    store: OneCStore, request: Request, entity_set: str, key: str | None, *, params: dict[str, str], body: Any
+) -> Response:
+    if store.faults.outage:
+        headers = {"Retry-After": str(store.faults.retry_after_seconds)} if store.faults.retry_after_seconds else None
+        response = odata_error(503, "-1", "Сервис временно недоступен: информационная база заблокирована")
+        response.headers.update(headers or {})
+        return response
+    if not _authorized(store, request):
+        response = odata_error(401, "-1", "Ошибка аутентификации")
+        response.headers["WWW-Authenticate"] = 'Basic realm="1C:Enterprise"'
+        return response
+    metadata = f"{str(request.base_url).rstrip('/')}/{request.path_params['infobase']}/odata/standard.odata/$metadata"
+    try:
+        if request.method == "PATCH":
+            if key is None or not isinstance(body, dict):
+                return odata_error(400, "14", "Неверный формат тела запроса")
+            if key in store.faults.rejected_documents:
+                return odata_error(400, "15", store.faults.rejected_documents[key])
+            entity = store.patch(entity_set, key, body)
+            return JSONResponse({"odata.metadata": f"{metadata}#{entity_set}/@Element", **entity})
+        if key is not None:
+            rows, _ = store.query(entity_set, {**params, "$filter": f"Ref_Key eq guid'{key}'"})
+            if not rows:
+                return odata_error(404, "6", f"Не найден объект {entity_set} с ключом {key}")
+            return JSONResponse({"odata.metadata": f"{metadata}#{entity_set}/@Element", **rows[0]})
+        rows, total = store.query(entity_set, params)
+    except ODataQueryError as error:
+        return odata_error(400, "9", str(error))
+    except LookupError:
+        return odata_error(404, "6", f"Не найден объект {entity_set}{'' if key is None else f' ({key})'}")
+    page: dict[str, Any] = {"odata.metadata": f"{metadata}#{entity_set}", "value": rows}
+    if params.get("$inlinecount") == "allpages":
+        page["odata.count"] = str(total)
+    return JSONResponse(page)
+
+
+@contextmanager
+def serve(store: OneCStore, *, port: int = 0, host: str = "127.0.0.1") -> Iterator[str]:
+    """Run the server on a real socket in a thread; yields the OData base URL of infobase `trade`."""
+    config = uvicorn.Config(create_app(store), host=host, port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="onec-sandbox", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the local 1C server did not start")
+        time.sleep(0.02)
+    bound = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://{host}:{bound}/trade/odata/standard.odata/"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
