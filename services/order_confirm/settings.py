@@ -17,6 +17,10 @@ class OrderConfirmSettings(ServiceSettings):
     )
     access_token_minutes: int = Field(15, description="Lifetime of an access token")
     refresh_token_days: int = Field(7, description="Lifetime of a refresh token")
+    lockout_after_failures: int = Field(5, description="Wrong passwords in a row before an account is locked")
+    lockout_minutes: int = Field(15, description="How long a locked account stays locked")
+    login_rate_limit: int = Field(20, description="Failed password logins allowed per client address per window")
+    login_rate_window_seconds: int = Field(60, description="Window of the login rate limit")
     integrations_url: str = Field(
         "http://127.0.0.1:8000/integrations",
         description="Base URL of the integrations service (same-day, payments)",

@@ -7,3 +7,6 @@ from fastapi import FastAPI
 
 def include_routers(app: FastAPI) -> None:
     """Routers are added here as resources are built (auth, queue, orders, customers, reports, ...)."""
+    from services.order_confirm.api import auth
+
+    app.include_router(auth.router)

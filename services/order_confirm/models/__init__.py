@@ -1,5 +1,6 @@
 """Tables of order_confirm. Importing this package registers all of them on `metadata`."""
 
+from services.order_confirm.models.auth import AuthSession, LoginAttempt
 from services.order_confirm.models.base import OrderConfirmModel, metadata
 from services.order_confirm.models.customers import Customer, Note, TimelineEvent
 from services.order_confirm.models.messaging import (
@@ -24,10 +25,12 @@ from services.order_confirm.models.tenancy import (
 __all__ = [
     "Attempt",
     "AuditEntry",
+    "AuthSession",
     "CoverRule",
     "Customer",
     "DeadLetter",
     "InboxMessage",
+    "LoginAttempt",
     "Note",
     "Operator",
     "OperatorTenant",

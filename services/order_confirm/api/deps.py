@@ -1,0 +1,90 @@
+"""Route dependencies: the runtime, one transaction per request, the caller and their scope.
+
+`SessionDep` commits when the route function returns (before the response is sent), so a client never
+sees a success whose commit then failed; any exception rolls the whole request back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+
+from services.common.db import transaction
+from services.common.problems import NotFound
+from services.order_confirm.domain.vocabulary import Role
+from services.order_confirm.models import Operator
+from services.order_confirm.runtime import OrderConfirmRuntime
+from services.order_confirm.security.tokens import read_access_token
+from services.order_confirm.service import auth
+from services.order_confirm.service.scope import Scope, scope_of
+
+TOKEN_URL = "/api/v1/auth/token"
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+def get_runtime(request: Request) -> OrderConfirmRuntime:
+    runtime: OrderConfirmRuntime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[OrderConfirmRuntime, Depends(get_runtime)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    with transaction(runtime.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_now(runtime: RuntimeDep) -> datetime:
+    """The request's `now`, read once from the runtime's clock (tests freeze it)."""
+    return runtime.clock()
+
+
+NowDep = Annotated[datetime, Depends(get_now)]
+
+
+def get_current_operator(
+    runtime: RuntimeDep, session: SessionDep, now: NowDep, token: Annotated[str | None, Depends(_bearer)]
+) -> Operator:
+    return auth.authenticate(session, runtime.settings, token=token, now=now)
+
+
+CurrentOperator = Annotated[Operator, Depends(get_current_operator)]
+
+
+def get_scope(session: SessionDep, operator: CurrentOperator) -> Scope:
+    return scope_of(session, operator)
+
+
+CurrentScope = Annotated[Scope, Depends(get_scope)]
+
+
+def require_roles(*roles: Role) -> Callable[[Scope], Scope]:
+    """`scope: Annotated[Scope, Depends(require_roles(Role.SUPERVISOR))]`; other roles get 404, like any
+    out-of-scope request, so the answer never tells a caller what exists beyond their role."""
+    allowed = frozenset(roles)
+
+    def check(scope: CurrentScope) -> Scope:
+        if scope.role not in allowed:
+            raise NotFound("Not found.")
+        return scope
+
+    return check
+
+
+def access_session_id(runtime: RuntimeDep, now: NowDep, token: Annotated[str | None, Depends(_bearer)]) -> str:
+    """The login session an (already authenticated) access token belongs to, for logout."""
+    return read_access_token(token or "", secret=runtime.settings.jwt_secret, now=now).session_id
+
+
+WorkerScope = Annotated[Scope, Depends(require_roles(Role.OPERATOR, Role.SUPERVISOR))]
+SupervisorScope = Annotated[Scope, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN))]
+AuditReaderScope = Annotated[Scope, Depends(require_roles(Role.SUPERVISOR, Role.CLIENT_MANAGER, Role.ADMIN))]

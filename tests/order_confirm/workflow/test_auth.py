@@ -1,0 +1,144 @@
+"""Logging in, staying logged in, logging out, and being locked out after guessing passwords."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from okno.embedded import Okno
+from services.order_confirm.domain.vocabulary import Role
+from services.order_confirm.models import AuditEntry, Operator
+from tests.order_confirm.workflow.world import PASSWORD, add_operator, add_tenant
+from tests.support import FrozenClock
+
+
+def _password_login(api: TestClient, login: str, password: str) -> httpx.Response:
+    response: httpx.Response = api.post("/api/v1/auth/token", data={"username": login, "password": password})
+    return response
+
+
+def test_operator_logs_in_sees_who_they_are_and_the_token_expires(
+    frozen_okno: Okno, api: TestClient, clock: FrozenClock
+) -> None:
+    engine = frozen_okno.order_confirm.engine
+    tenant = add_tenant(engine, "acme", now=clock())
+    add_operator(engine, "olga", Role.OPERATOR, [tenant], now=clock())
+
+    response = _password_login(api, "olga", PASSWORD)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == 15 * 60
+    assert body["operator"]["login"] == "olga"
+    headers = {"Authorization": f"Bearer {body['access_token']}"}
+
+    me = api.get("/api/v1/auth/me", headers=headers)
+    assert me.status_code == 200
+    assert me.json()["role"] == "operator"
+    assert me.json()["tenant_ids"] == [tenant]
+
+    clock.advance(minutes=16)
+    expired = api.get("/api/v1/auth/me", headers=headers)
+    assert expired.status_code == 401
+    assert expired.headers["content-type"] == "application/problem+json"
+    assert expired.json()["code"] == "invalid_token"
+
+    refreshed = api.post("/api/v1/auth/refresh", json={"refresh_token": body["refresh_token"]})
+    assert refreshed.status_code == 200
+    again = api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"})
+    assert again.status_code == 200
+
+
+def test_requests_without_a_valid_token_are_refused(frozen_okno: Okno, api: TestClient) -> None:
+    assert api.get("/api/v1/auth/me").status_code == 401
+    forged = api.get("/api/v1/auth/me", headers={"Authorization": "Bearer eyJhbGciOiJub25lIn0.e30."})
+    assert forged.status_code == 401
+    assert forged.json()["code"] == "invalid_token"
+
+
+def test_logout_ends_the_access_token_and_the_refresh_token(
+    frozen_okno: Okno, api: TestClient, clock: FrozenClock
+) -> None:
+    engine = frozen_okno.order_confirm.engine
+    add_operator(engine, "olga", Role.OPERATOR, [add_tenant(engine, "acme", now=clock())], now=clock())
+    body = _password_login(api, "olga", PASSWORD).json()
+    headers = {"Authorization": f"Bearer {body['access_token']}"}
+
+    assert api.post("/api/v1/auth/logout", headers=headers).status_code == 204
+
+    assert api.get("/api/v1/auth/me", headers=headers).status_code == 401
+    refused = api.post("/api/v1/auth/refresh", json={"refresh_token": body["refresh_token"]})
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "invalid_refresh_token"
+
+
+def test_a_stolen_refresh_token_used_after_rotation_ends_the_whole_login(
+    frozen_okno: Okno, api: TestClient, clock: FrozenClock
+) -> None:
+    engine = frozen_okno.order_confirm.engine
+    add_operator(engine, "olga", Role.OPERATOR, [add_tenant(engine, "acme", now=clock())], now=clock())
+    first = _password_login(api, "olga", PASSWORD).json()
+    clock.advance(minutes=10)
+    second = api.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}).json()
+
+    clock.advance(minutes=5)
+    replayed = api.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert replayed.status_code == 401
+
+    # The legitimate holder's newer tokens are dead too: the login was ended, not just the old token.
+    assert api.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}).status_code == 401
+    me = api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {second['access_token']}"})
+    assert me.status_code == 401
+
+
+def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(
+    frozen_okno: Okno, api: TestClient, clock: FrozenClock
+) -> None:
+    engine = frozen_okno.order_confirm.engine
+    olga = add_operator(engine, "olga", Role.OPERATOR, [add_tenant(engine, "acme", now=clock())], now=clock())
+
+    for _ in range(4):
+        wrong = _password_login(api, "olga", "guess")
+        assert wrong.status_code == 401
+        assert wrong.json()["code"] == "invalid_credentials"
+    locked = _password_login(api, "olga", "guess")
+    assert locked.status_code == 423
+    assert locked.json()["code"] == "account_locked"
+
+    assert _password_login(api, "olga", PASSWORD).status_code == 423
+    with Session(engine) as session:
+        entries = session.exec(select(AuditEntry).where(AuditEntry.action == "operator.locked")).all()
+        assert [entry.entity_id for entry in entries] == [str(olga)]
+
+    clock.advance(minutes=16)
+    assert _password_login(api, "olga", PASSWORD).status_code == 200
+    with Session(engine) as session:
+        operator = session.get(Operator, olga)
+        assert operator is not None
+        assert operator.failed_logins == 0
+
+
+def test_guessing_many_logins_from_one_address_is_rate_limited(
+    frozen_okno: Okno, api: TestClient, clock: FrozenClock
+) -> None:
+    engine = frozen_okno.order_confirm.engine
+    add_operator(engine, "olga", Role.OPERATOR, [add_tenant(engine, "acme", now=clock())], now=clock())
+    for n in range(20):
+        assert _password_login(api, f"nobody-{n}", "guess").status_code == 401
+
+    limited = _password_login(api, "olga", PASSWORD)
+    assert limited.status_code == 429
+    assert limited.json()["code"] == "too_many_logins"
+
+    clock.advance(seconds=61)
+    assert _password_login(api, "olga", PASSWORD).status_code == 200
+
+
+def test_unknown_login_and_wrong_password_look_the_same(frozen_okno: Okno, api: TestClient, clock: FrozenClock) -> None:
+    engine = frozen_okno.order_confirm.engine
+    add_operator(engine, "olga", Role.OPERATOR, [add_tenant(engine, "acme", now=clock())], now=clock())
+    unknown = _password_login(api, "mallory", "guess").json()
+    wrong = _password_login(api, "olga", "guess").json()
+    assert unknown["code"] == wrong["code"] == "invalid_credentials"
+    assert unknown["detail"] == wrong["detail"]
