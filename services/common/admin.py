@@ -4,8 +4,6 @@ Guarded by the service token (`OKNO_SERVICE_TOKEN`); supervisors reach them thro
 scoped API, never directly.
 """
 
-from __future__ import annotations
-
 import hmac
 from collections.abc import Callable
 from datetime import datetime

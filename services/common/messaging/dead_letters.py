@@ -8,7 +8,7 @@ from typing import Any
 import dramatiq
 import structlog
 from dramatiq.broker import MessageProxy
-from dramatiq.middleware import Middleware
+from dramatiq.middleware import Middleware, Retries
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
@@ -119,4 +119,5 @@ def attach_dead_letters(broker: dramatiq.Broker, queue: str, dead_letters: DeadL
             return
     middleware = DeadLetterMiddleware()
     middleware.by_queue[queue] = dead_letters
-    broker.add_middleware(middleware)
+    # "after" hooks run in reverse order: sitting before Retries, this one sees its verdict.
+    broker.add_middleware(middleware, before=Retries)

@@ -11,7 +11,7 @@ from typing import Any
 
 import dramatiq
 from dramatiq.broker import MessageProxy
-from dramatiq.middleware import Middleware
+from dramatiq.middleware import Middleware, Retries
 
 from services.common.messaging.outbox import Outbox
 
@@ -41,4 +41,5 @@ class ConfirmDeliveryMiddleware(Middleware):
 def use_in_process_delivery(broker: dramatiq.Broker, outboxes: list[Outbox]) -> None:
     for outbox in outboxes:
         outbox.confirm_on_delivery = True
-    broker.add_middleware(ConfirmDeliveryMiddleware(outboxes))
+    # "after" hooks run in reverse order: sitting before Retries, this one sees its verdict.
+    broker.add_middleware(ConfirmDeliveryMiddleware(outboxes), before=Retries)
