@@ -48,6 +48,8 @@ class MessageType(StrEnum):
     SURVEY_ANSWERED = "survey.answered"
     # notify -> integrations
     SMS_STATUS_CHANGED = "sms.status_changed"
+    # integrations -> integrations (a paid same-day order goes to its courier, with retries)
+    SHIPMENT_REQUESTED = "shipment.requested"
 
 
 ROUTES: dict[MessageType, tuple[Queue, ...]] = {
@@ -64,6 +66,7 @@ ROUTES: dict[MessageType, tuple[Queue, ...]] = {
     MessageType.SMS_REQUESTED: (Queue.NOTIFY,),
     MessageType.SURVEY_ANSWERED: (Queue.ORDER_CONFIRM,),
     MessageType.SMS_STATUS_CHANGED: (Queue.INTEGRATIONS,),
+    MessageType.SHIPMENT_REQUESTED: (Queue.INTEGRATIONS,),
 }
 
 

@@ -1,0 +1,1 @@
+"""Bodies of cross-service HTTP calls (service token auth); one module per area."""
