@@ -41,4 +41,5 @@ class SurveyAnswered(Strict):
     nps: int | None = Field(default=None, ge=0, le=10)
     callback_requested: bool = False
     opted_out: bool = False
+    skip_reason: str | None = None  # why no call was made (status "skipped"): opted_out, recently_surveyed, ...
     finished_at: AwareDatetime

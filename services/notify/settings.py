@@ -21,3 +21,14 @@ class NotifySettings(ServiceSettings):
         "http://127.0.0.1:8000/notify",
         description="notify's public URL as Twilio sees it (behind a TLS proxy: the https URL); used to sign webhooks",
     )
+
+    # --- post-call survey (per-tenant rules in `survey_rules` override these defaults) ---
+    survey_enabled: bool = Field(True, description="Survey customers after a conversation (tenant rules may override)")
+    survey_delay_seconds: int = Field(120, ge=0, description="Wait after the operator's call before the survey call")
+    survey_window_start: str = Field("09:00", description="Earliest survey call, customer's local time (HH:MM)")
+    survey_window_end: str = Field("21:00", description="Latest survey call, customer's local time (HH:MM)")
+    survey_outside_window: str = Field("wait", description="Outside the window: `wait` for it to open, or `skip`")
+    survey_min_days_between: int = Field(7, ge=0, description="At most one survey per customer in this many days")
+    survey_ask_callback: bool = Field(True, description="Last question: press 1 for a supervisor call back")
+    survey_ring_timeout_seconds: int = Field(25, ge=5, le=600, description="How long the survey call rings")
+    survey_dispatch_seconds: float = Field(5.0, description="How often due survey calls are placed")

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from contracts.routing import Queue
+from sqlmodel import Session
+
+from contracts.calls import CallCompleted
+from contracts.envelope import RawEnvelope
+from contracts.routing import MessageType, Queue
 from services.common.messaging.consumers import ConsumerRegistry
 from services.notify.models import InboxMessage
+from services.notify.service.survey_scheduling import schedule_survey
 
 if TYPE_CHECKING:
     from services.notify.runtime import NotifyRuntime
 
 consumers: ConsumerRegistry[NotifyRuntime] = ConsumerRegistry(Queue.NOTIFY, InboxMessage)
+
+
+@consumers.handler(MessageType.CALL_COMPLETED, CallCompleted)
+def on_call_completed(runtime: NotifyRuntime, session: Session, envelope: RawEnvelope, payload: CallCompleted) -> None:
+    schedule_survey(session, runtime.outbox, runtime.settings, envelope.tenant, payload, now=runtime.clock())

@@ -2,5 +2,15 @@
 
 from services.notify.models.base import NotifyModel, metadata
 from services.notify.models.messaging import DeadLetter, InboxMessage, OutboxMessage
+from services.notify.models.surveys import SurveyCall, SurveyRules, SurveyStep
 
-__all__ = ["DeadLetter", "InboxMessage", "OutboxMessage", "NotifyModel", "metadata"]
+__all__ = [
+    "DeadLetter",
+    "InboxMessage",
+    "NotifyModel",
+    "OutboxMessage",
+    "SurveyCall",
+    "SurveyRules",
+    "SurveyStep",
+    "metadata",
+]

@@ -1,0 +1,76 @@
+"""Twilio's voice webhooks of a survey call: the TwiML steps and the status callback."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from services.common.app import runtime_of
+from services.common.db import transaction
+from services.common.problems import Unprocessable, validation_errors
+from services.notify.api.twilio_signature import TwilioForm
+from services.notify.domain.survey_flow import MAX_TRIES, Question, Step
+from services.notify.service import survey_voice
+from services.notify.service.survey_urls import VOICE_PREFIX
+from services.notify.service.survey_voice import VoiceContext, VoiceWebhook
+
+router = APIRouter(prefix=VOICE_PREFIX, tags=["twilio webhooks"])
+TWIML = "application/xml"
+SurveyId = Annotated[int, Path(ge=1)]
+
+
+class VoiceForm(BaseModel):
+    """The fields Twilio posts to voice webhooks that the survey reads (Twilio sends many more)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    CallSid: str
+    CallStatus: str = ""
+    AnsweredBy: str | None = None
+    Digits: str | None = None
+
+
+def _hook(form: dict[str, str]) -> VoiceWebhook:
+    try:
+        parsed = VoiceForm.model_validate(form)
+    except ValidationError as error:
+        raise Unprocessable("Not a Twilio voice webhook.", errors=validation_errors(error.errors())) from None
+    return VoiceWebhook(parsed.CallSid, parsed.CallStatus, parsed.AnsweredBy, parsed.Digits)
+
+
+def _context(request: Request) -> tuple[Any, VoiceContext]:
+    runtime = runtime_of(request)
+    return runtime, VoiceContext(runtime.outbox, runtime.settings.public_base_url, runtime.clock())
+
+
+@router.post("/{survey_id}/start", response_class=Response)
+def survey_start(request: Request, survey_id: SurveyId, form: TwilioForm) -> Response:
+    runtime, ctx = _context(request)
+    with transaction(runtime.engine) as session:
+        twiml = survey_voice.start(session, ctx, survey_id, _hook(form))
+    return Response(twiml, media_type=TWIML)
+
+
+@router.post("/{survey_id}/answer/{question}", response_class=Response)
+def survey_answer(
+    request: Request,
+    survey_id: SurveyId,
+    question: Question,
+    form: TwilioForm,
+    attempt: Annotated[int, Query(alias="try", ge=1, le=MAX_TRIES)] = 1,
+) -> Response:
+    runtime, ctx = _context(request)
+    with transaction(runtime.engine) as session:
+        twiml = survey_voice.answer(session, ctx, survey_id, Step(question, attempt), _hook(form))
+    return Response(twiml, media_type=TWIML)
+
+
+@router.post("/{survey_id}/status", status_code=204, response_class=Response)
+def survey_status(request: Request, survey_id: SurveyId, form: TwilioForm) -> Response:
+    runtime, ctx = _context(request)
+    with transaction(runtime.engine) as session:
+        survey_voice.status_changed(session, ctx, survey_id, _hook(form))
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""Pure survey rules of notify: no session, no HTTP, no clock reads."""

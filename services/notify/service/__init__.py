@@ -1,0 +1,1 @@
+"""Service functions of notify: each takes a session (the caller's transaction) and never commits."""

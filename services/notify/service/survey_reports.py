@@ -1,0 +1,57 @@
+"""Closing a survey call and reporting its facts to order_confirm, exactly once per call."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+from sqlmodel import Session
+
+from contracts.calls import SurveyAnswered
+from contracts.routing import MessageType
+from services.common.messaging.outbox import Outbox
+from services.notify.domain.survey_status import SkipReason, SurveyCallStatus
+from services.notify.models import SurveyCall
+
+log = structlog.get_logger(__name__)
+
+
+def finish(
+    session: Session,
+    outbox: Outbox,
+    survey: SurveyCall,
+    status: SurveyCallStatus,
+    *,
+    now: datetime,
+    skip_reason: SkipReason | None = None,
+) -> bool:
+    """Give the call its final status and send `SurveyAnswered`; False if it was already reported."""
+    if survey.reported_at is not None:
+        return False
+    survey.status = status.value
+    survey.skip_reason = skip_reason.value if skip_reason else survey.skip_reason
+    survey.finished_at = survey.finished_at or now
+    survey.reported_at = now
+    survey.updated_at = now
+    session.add(survey)
+    outbox.add(session, MessageType.SURVEY_ANSWERED.value, survey.tenant, answered_message(survey))
+    log.info("survey.finished", survey_call_id=survey.id, status=status.value, skip_reason=survey.skip_reason)
+    return True
+
+
+def answered_message(survey: SurveyCall) -> SurveyAnswered:
+    assert survey.finished_at is not None
+    return SurveyAnswered(
+        attempt_id=survey.attempt_id,
+        order_id=survey.order_id,
+        customer_id=survey.customer_id,
+        operator_id=survey.operator_id,
+        call_sid=survey.call_sid,
+        status=survey.status,  # only final statuses reach here
+        csat=survey.csat,
+        nps=survey.nps,
+        callback_requested=survey.callback_requested,
+        opted_out=survey.opted_out,
+        skip_reason=survey.skip_reason,
+        finished_at=survey.finished_at,
+    )

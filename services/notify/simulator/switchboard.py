@@ -1,0 +1,93 @@
+"""The simulator's Twilio: sends the same signed form posts Twilio would, to notify's own webhooks.
+
+Requests go through the ASGI app in-process (no socket, works on any host/port), but with the URL,
+fields and `X-Twilio-Signature` Twilio would use, so they pass the production validation unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from fastapi import FastAPI
+from sqlmodel import Session, col, select
+
+from services.common.problems import NotFound, Unprocessable
+from services.notify.api.twilio_signature import SIGNATURE_HEADER
+from services.notify.domain.survey_status import SurveyCallStatus
+from services.notify.models import SurveyCall
+from services.notify.service.survey_urls import start_url, status_url
+from services.notify.settings import NotifySettings
+from services.notify.simulator.twiml_reader import Turn, read
+from services.notify.telephony.sandbox import SANDBOX_SID_PREFIX
+from services.notify.twilio_gateway import SANDBOX_ACCOUNT_SID, request_validator
+
+SANDBOX_CALLER_ID = "+15005550006"
+
+
+@dataclass(frozen=True)
+class SimulatedCall:
+    survey_id: int
+    call_sid: str
+    to: str
+    from_: str
+    language: str
+    status: str
+
+
+def ringing_and_recent(session: Session, limit: int = 20) -> list[SimulatedCall]:
+    rows = session.exec(
+        select(SurveyCall)
+        .where(col(SurveyCall.call_sid).startswith(SANDBOX_SID_PREFIX))
+        .order_by(col(SurveyCall.id).desc())
+        .limit(limit)
+    ).all()
+    return [SimulatedCall(r.id or 0, r.call_sid or "", r.phone, SANDBOX_CALLER_ID, r.language, r.status) for r in rows]
+
+
+def sandbox_call(session: Session, survey_id: int) -> SimulatedCall:
+    for call in ringing_and_recent(session, limit=1000):
+        if call.survey_id == survey_id:
+            return call
+    raise NotFound(f"No simulated survey call {survey_id}.")
+
+
+class Switchboard:
+    def __init__(self, app: FastAPI, settings: NotifySettings) -> None:
+        self.app = app
+        self.settings = settings
+        self.base = settings.public_base_url.rstrip("/")
+
+    async def answer(self, call: SimulatedCall, answered_by: str) -> Turn:
+        await self._post(status_url(self.base, call.survey_id), call, CallStatus="in-progress", AnsweredBy=answered_by)
+        return read(await self._post(start_url(self.base, call.survey_id), call, AnsweredBy=answered_by))
+
+    async def follow(self, call: SimulatedCall, url: str, digits: str | None) -> Turn:
+        if not url.startswith(self.base + "/"):
+            raise Unprocessable("The simulator only follows notify's own TwiML URLs.", code="foreign_url")
+        fields = {"Digits": digits} if digits is not None else {}
+        return read(await self._post(url, call, **fields))
+
+    async def end(self, call: SimulatedCall, call_status: str) -> None:
+        await self._post(status_url(self.base, call.survey_id), call, CallStatus=call_status)
+
+    async def _post(self, url: str, call: SimulatedCall, **fields: str) -> str:
+        form = {
+            "AccountSid": SANDBOX_ACCOUNT_SID,
+            "CallSid": call.call_sid,
+            "From": call.from_,
+            "To": call.to,
+            "Direction": "outbound-api",
+            "CallStatus": "in-progress",
+            **fields,
+        }
+        signature = request_validator(self.settings).compute_signature(url, form)
+        transport = httpx.ASGITransport(app=self.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://notify.sandbox") as client:
+            response = await client.post(url[len(self.base) :], data=form, headers={SIGNATURE_HEADER: signature})
+        response.raise_for_status()
+        return response.text
+
+
+def is_ringing(call: SimulatedCall) -> bool:
+    return call.status in (SurveyCallStatus.DIALING.value, SurveyCallStatus.CALLING.value)
