@@ -8,11 +8,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from contracts.routing import Queue
+from sqlmodel import Session
+
+from contracts.calls import SurveyAnswered
+from contracts.envelope import RawEnvelope
+from contracts.routing import MessageType, Queue
 from services.common.messaging.consumers import ConsumerRegistry
 from services.order_confirm.models import InboxMessage
+from services.order_confirm.service import surveys
 
 if TYPE_CHECKING:
     from services.order_confirm.runtime import OrderConfirmRuntime
 
 consumers: ConsumerRegistry[OrderConfirmRuntime] = ConsumerRegistry(Queue.ORDER_CONFIRM, InboxMessage)
+
+
+@consumers.handler(MessageType.SURVEY_ANSWERED, SurveyAnswered)
+def on_survey_answered(
+    runtime: OrderConfirmRuntime, session: Session, envelope: RawEnvelope, payload: SurveyAnswered
+) -> None:
+    surveys.record_survey_result(session, envelope.tenant, payload, now=runtime.clock())
