@@ -44,6 +44,29 @@ def run(
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
 
 
+def serve(
+    service: ServiceArg,
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+) -> None:
+    """One service's API at the root path (production: one container per service, its workers separate)."""
+    import uvicorn
+
+    _check_service(service)
+    configure_logging(ServiceSettings().log_level)
+    uvicorn.run(
+        f"okno.production:{service}_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips="*",
+    )
+
+
 def migrate(service: Annotated[str | None, typer.Argument(help="One service, or all")] = None) -> None:
     """Apply every service's Alembic migrations to its database."""
     from services.integrations.settings import IntegrationsSettings
@@ -166,6 +189,7 @@ def dead_letters(
 
 def register(app: typer.Typer) -> None:
     app.command()(run)
+    app.command()(serve)
     app.command()(migrate)
     app.command()(worker)
     app.command()(scheduler)
