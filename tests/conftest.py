@@ -63,13 +63,13 @@ def _truncate_postgres(url: str) -> None:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of an empty, migrated database: a SQLite file, or the run's PostgreSQL database."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'okno.db'}"
+        sqlite_url = f"sqlite:///{tmp_path / 'okno.db'}"
         for service in SERVICES:
-            upgrade(service, url)
-        return url
-    url: str = request.getfixturevalue("postgres_url")
-    _truncate_postgres(url)
-    return url
+            upgrade(service, sqlite_url)
+        return sqlite_url
+    postgres: str = request.getfixturevalue("postgres_url")
+    _truncate_postgres(postgres)
+    return postgres
 
 
 @pytest.fixture
