@@ -7,4 +7,23 @@ from services.integrations.runtime import IntegrationsRuntime
 
 
 def periodic_jobs(runtime: IntegrationsRuntime) -> list[PeriodicJob]:
-    return runtime.periodic_jobs()
+    return [*runtime.periodic_jobs(), *_same_day_jobs(runtime)]
+
+
+def _same_day_jobs(runtime: IntegrationsRuntime) -> list[PeriodicJob]:
+    from services.integrations.service.link_expiry import expire_due_links
+    from services.integrations.service.shipments import refresh_unconfirmed
+
+    settings = runtime.settings
+    return [
+        PeriodicJob(
+            "integrations.expire_payment_links",
+            settings.payment_link_sweep_seconds,
+            lambda: expire_due_links(runtime),
+        ),
+        PeriodicJob(
+            "integrations.refresh_shipments",
+            settings.shipment_refresh_seconds,
+            lambda: refresh_unconfirmed(runtime),
+        ),
+    ]

@@ -19,3 +19,7 @@ class IntegrationsSettings(ServiceSettings):
     webhook_previous_secret_hours: float = Field(
         24.0, description="How long the previous webhook secret stays valid after a rotation"
     )
+
+    # --- same-day delivery and payment links ---
+    payment_link_sweep_seconds: float = Field(30.0, description="How often expired payment links release their slot")
+    shipment_refresh_seconds: float = Field(60.0, description="How often unconfirmed courier shipments are re-read")

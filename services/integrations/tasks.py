@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from contracts.routing import Queue
+from sqlmodel import Session
+
+from contracts.delivery import ShipmentRequested
+from contracts.envelope import RawEnvelope
+from contracts.payments import SmsStatusChanged
+from contracts.routing import MessageType, Queue
 from services.common.messaging.consumers import ConsumerRegistry
 from services.integrations.models import InboxMessage
 
@@ -12,3 +17,24 @@ if TYPE_CHECKING:
     from services.integrations.runtime import IntegrationsRuntime
 
 consumers: ConsumerRegistry[IntegrationsRuntime] = ConsumerRegistry(Queue.INTEGRATIONS, InboxMessage)
+
+
+# --- same-day delivery: courier shipments and payment-link SMS reports ---------------------------------
+
+
+@consumers.handler(MessageType.SHIPMENT_REQUESTED, ShipmentRequested)
+def on_shipment_requested(
+    runtime: IntegrationsRuntime, session: Session, envelope: RawEnvelope, payload: ShipmentRequested
+) -> None:
+    from services.integrations.service.shipments import create_shipment
+
+    create_shipment(runtime, session, envelope.tenant, payload)
+
+
+@consumers.handler(MessageType.SMS_STATUS_CHANGED, SmsStatusChanged)
+def on_sms_status_changed(
+    runtime: IntegrationsRuntime, session: Session, envelope: RawEnvelope, payload: SmsStatusChanged
+) -> None:
+    from services.integrations.service.link_status import record_sms_status
+
+    record_sms_status(runtime, session, payload)

@@ -10,3 +10,7 @@ def include_routers(app: FastAPI) -> None:
     from services.integrations.api import webhooks
 
     app.include_router(webhooks.router)
+    from services.integrations.api import provider_webhooks, same_day
+
+    app.include_router(same_day.router)
+    app.include_router(provider_webhooks.router)

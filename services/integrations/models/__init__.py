@@ -15,6 +15,8 @@ from services.integrations.models.messaging import (
     InboxMessage,
     OutboxMessage,
 )
+from services.integrations.models.payments import PaymentEvent, PaymentLink, PaymentSetup
+from services.integrations.models.same_day import CourierSetup, Shipment, SlotCapacity
 from services.integrations.models.tenants import IntegrationTenant
 
 __all__ = [
@@ -26,6 +28,12 @@ __all__ = [
     "ErpDocument",
     "SchedulerLease",
     "ShopWebhookEndpoint",
+    "CourierSetup",
+    "PaymentEvent",
+    "PaymentLink",
+    "PaymentSetup",
+    "Shipment",
+    "SlotCapacity",
     "DeadLetter",
     "InboundOrder",
     "InboundPayload",

@@ -1,0 +1,1 @@
+"""Outside systems behind one small Protocol per capability, one module per provider."""

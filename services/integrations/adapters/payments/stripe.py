@@ -1,0 +1,114 @@
+"""Stripe Checkout Sessions through the official SDK; webhook signatures checked by the SDK (300 s tolerance)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import stripe
+
+from services.integrations.adapters.payments.base import (
+    NewPayment,
+    PaymentProviderError,
+    PaymentRejected,
+    ProviderPayment,
+    ProviderStatus,
+)
+from services.integrations.adapters.payments.config import StripeConfig
+
+SIGNATURE_TOLERANCE_SECONDS = 300
+# Stripe refuses a Checkout Session that expires sooner than 30 minutes after creation.
+MIN_SESSION_SECONDS = 30 * 60 + 30
+
+
+class InvalidSignature(Exception):
+    pass
+
+
+def verify_event(config: StripeConfig, payload: bytes, signature: str | None) -> dict[str, Any]:
+    """The event, if `Stripe-Signature` proves it came from Stripe within the tolerance; else InvalidSignature."""
+    try:
+        event = stripe.Webhook.construct_event(
+            payload, signature, config.webhook_secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
+        )
+    except (stripe.SignatureVerificationError, ValueError) as error:
+        raise InvalidSignature(str(error)) from error
+    result: dict[str, Any] = event.to_dict()
+    return result
+
+
+def session_status(session: dict[str, Any]) -> ProviderStatus:
+    if session.get("status") == "expired":
+        return "expired"
+    if session.get("status") == "complete" and session.get("payment_status") in ("paid", "no_payment_required"):
+        return "succeeded"
+    return "pending"
+
+
+class StripeCheckout:
+    name = "stripe"
+
+    def __init__(self, config: StripeConfig) -> None:
+        self.config = config
+        self.client = stripe.StripeClient(
+            config.api_key, base_addresses={"api": config.base_url}, max_network_retries=0
+        )
+
+    def create_payment(self, payment: NewPayment) -> ProviderPayment:
+        now = datetime.now(UTC).timestamp()
+        expires_at = int(max(payment.expires_at.timestamp(), now + MIN_SESSION_SECONDS))
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "success_url": self.config.success_url,
+            "client_reference_id": payment.link_id,
+            "expires_at": expires_at,
+            "metadata": {"link_id": payment.link_id, "order_id": str(payment.order.order_id)},
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": payment.currency.lower(),
+                        "unit_amount": payment.amount_minor,
+                        "product_data": {"name": payment.description[:250]},
+                    },
+                }
+            ],
+        }
+        if payment.order.customer_email:
+            params["customer_email"] = payment.order.customer_email
+        return self._session(
+            lambda: self.client.v1.checkout.sessions.create(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": payment.idempotence_key},
+            )
+        )
+
+    def fetch_payment(self, payment_id: str) -> ProviderPayment:
+        return self._session(lambda: self.client.v1.checkout.sessions.retrieve(payment_id))
+
+    def capture(self, payment_id: str, *, amount_minor: int, currency: str, idempotence_key: str) -> ProviderPayment:
+        # Checkout Sessions in `payment` mode capture automatically; nothing is ever left authorized.
+        return self.fetch_payment(payment_id)
+
+    def _session(self, call: Any) -> ProviderPayment:
+        try:
+            session = call().to_dict()
+        except stripe.AuthenticationError as error:
+            raise PaymentRejected(f"Stripe refused the API key: {error.user_message}") from error
+        except stripe.InvalidRequestError as error:
+            raise PaymentRejected(f"Stripe: {error.user_message}") from error
+        except stripe.StripeError as error:
+            raise PaymentProviderError(f"Stripe failed: {error!r}") from error
+        return from_session(session)
+
+
+def from_session(session: dict[str, Any]) -> ProviderPayment:
+    status = session_status(session)
+    return ProviderPayment(
+        payment_id=str(session["id"]),
+        status=status,
+        amount_minor=int(session.get("amount_total") or 0),
+        currency=str(session.get("currency") or "").upper(),
+        url=session.get("url"),
+        paid_at=datetime.fromtimestamp(int(session["created"]), UTC) if status == "succeeded" else None,
+    )
