@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from okno.commands import dev, ops
+from okno.commands import dev, ops, tenants
 
 app = typer.Typer(help="Okno: order-confirmation contact service.", no_args_is_help=True)
 ops.register(app)
 dev.register(app)
+tenants.register(app)
 
 
 def main() -> None:

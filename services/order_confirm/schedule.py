@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from services.common.db import transaction
 from services.common.scheduler import PeriodicJob
 from services.order_confirm.runtime import OrderConfirmRuntime
+from services.order_confirm.service import ownership
 
 
 def periodic_jobs(runtime: OrderConfirmRuntime) -> list[PeriodicJob]:
-    return runtime.periodic_jobs()
+    return [
+        *runtime.periodic_jobs(),
+        PeriodicJob("order_confirm.pool_sweep", runtime.settings.pool_sweep_seconds, lambda: sweep_pools(runtime)),
+    ]
+
+
+def sweep_pools(runtime: OrderConfirmRuntime) -> int:
+    with transaction(runtime.engine) as session:
+        return ownership.sweep_pools(session, now=runtime.clock())

@@ -29,3 +29,7 @@ class OrderConfirmSettings(ServiceSettings):
         300,
         description="How long a claimed task stays with the operator who claimed it",
     )
+    pool_sweep_seconds: float = Field(
+        30.0,
+        description="How often customers waiting in a tenant's unassigned pool are offered to on-shift operators",
+    )

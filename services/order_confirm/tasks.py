@@ -12,15 +12,23 @@ from sqlmodel import Session
 
 from contracts.calls import SurveyAnswered
 from contracts.envelope import RawEnvelope
+from contracts.orders import OrderSnapshot
 from contracts.routing import MessageType, Queue
 from services.common.messaging.consumers import ConsumerRegistry
 from services.order_confirm.models import InboxMessage
-from services.order_confirm.service import surveys
+from services.order_confirm.service import intake, surveys
 
 if TYPE_CHECKING:
     from services.order_confirm.runtime import OrderConfirmRuntime
 
 consumers: ConsumerRegistry[OrderConfirmRuntime] = ConsumerRegistry(Queue.ORDER_CONFIRM, InboxMessage)
+
+
+@consumers.handler(MessageType.ORDER_SNAPSHOT_RECEIVED, OrderSnapshot)
+def on_order_snapshot_received(
+    runtime: OrderConfirmRuntime, session: Session, envelope: RawEnvelope, payload: OrderSnapshot
+) -> None:
+    intake.receive_snapshot(session, envelope.tenant, payload, now=runtime.clock())
 
 
 @consumers.handler(MessageType.SURVEY_ANSWERED, SurveyAnswered)

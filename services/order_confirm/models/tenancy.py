@@ -36,6 +36,8 @@ class Operator(OrderConfirmModel, table=True):
     status: str = Field(max_length=20, default="offline")  # domain.vocabulary.OperatorStatus
     status_changed_at: datetime = utc_field()
     capacity: int = Field(default=200, ge=0)  # max active customers owned
+    # Ties between equally loaded operators go to the one idle longest (domain.ownership).
+    last_assigned_at: datetime | None = utc_field(nullable=True, default=None)
     supervisor_id: int | None = Field(default=None, foreign_key="operators.id")
     language: str = Field(max_length=5, default="ru")
     failed_logins: int = 0

@@ -1,0 +1,238 @@
+"""Order intake: a shop's order snapshot becomes a customer with one owner, an order and a confirmation task.
+
+Runs in the ORDER_SNAPSHOT_RECEIVED consumer's transaction. The customer's row is locked first, so all
+orders of one customer are applied one at a time and always land with the same owner.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from contracts.orders import OrderEventType, OrderSnapshot
+from services.order_confirm.domain import phones
+from services.order_confirm.domain.vocabulary import OrderStatus, TaskKind, TaskStatus
+from services.order_confirm.models import Customer, Order, Task, Tenant
+from services.order_confirm.service import audit, timeline
+from services.order_confirm.service.order_projection import apply_snapshot, new_order, summary, write_items
+from services.order_confirm.service.ownership import assign_owner
+from services.order_confirm.service.tenancy import get_tenant
+
+URGENT_PRIORITY = 100  # same-day / express: called before everything else that is due
+CONFIRMED = (OrderStatus.CONFIRMED.value, OrderStatus.CONFIRMED_WITH_CHANGES.value)
+FINAL = (OrderStatus.CANCELLED.value, OrderStatus.CANCELLED_BY_SHOP.value, OrderStatus.UNREACHABLE.value)
+ACTOR = "system:intake"
+
+
+def receive_snapshot(session: Session, tenant_slug: str, snapshot: OrderSnapshot, *, now: datetime) -> Order | None:
+    """Apply one order event; None when it is older than what the projection already holds."""
+    tenant = get_tenant(session, tenant_slug)
+    customer = lock_customer(session, tenant, snapshot, now=now)
+    order = session.exec(
+        select(Order).where(Order.tenant_id == tenant.id, Order.external_id == snapshot.external_id).with_for_update()
+    ).first()
+    if order is None:
+        return _create(session, customer, snapshot, now=now)
+    if _is_stale(order, snapshot):
+        return None
+    if snapshot.event is OrderEventType.CANCELLED:
+        return _cancel(session, customer, order, snapshot, now=now)
+    return _update(session, customer, order, snapshot, now=now)
+
+
+def lock_customer(session: Session, tenant: Tenant, snapshot: OrderSnapshot, *, now: datetime) -> Customer:
+    """Find or create the customer (tenant + E.164 phone) and hold their row lock until commit."""
+    assert tenant.id is not None
+    identity = phones.identify(snapshot.customer.phone, tenant.country)
+    values = {
+        "tenant_id": tenant.id,
+        "phone_key": identity.key,
+        "phone_e164": identity.e164,
+        "phone_raw": snapshot.customer.phone[:64],
+        "bad_phone": identity.bad,
+        "name": snapshot.customer.name[:200],
+        "email": snapshot.customer.email,
+        "timezone": phones.customer_timezone(
+            city=snapshot.delivery.city,
+            address=snapshot.delivery.address,
+            e164=identity.e164,
+            tenant_timezone=tenant.timezone,
+        ),
+        "survey_opt_out": False,
+        "created_at": now,
+        "updated_at": now,
+    }
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(Customer).values(**values).on_conflict_do_nothing(index_elements=["tenant_id", "phone_key"])
+    )
+    query = select(Customer).where(Customer.tenant_id == tenant.id, Customer.phone_key == identity.key)
+    customer = session.exec(query.with_for_update()).one()
+    # The latest order names the customer; an order without an email keeps the one we know.
+    name, email = snapshot.customer.name[:200], snapshot.customer.email or customer.email
+    if (customer.name, customer.email) != (name, email):
+        customer.name, customer.email, customer.updated_at = name, email, now
+        session.add(customer)
+    return customer
+
+
+def _is_stale(order: Order, snapshot: OrderSnapshot) -> bool:
+    """Webhook versions are numbered by integrations in acceptance order; the broker may deliver them out of it."""
+    if order.source != "webhook" or snapshot.source != "webhook":
+        return False
+    if not (order.source_ref.isdigit() and snapshot.source_ref.isdigit()):
+        return False
+    return int(snapshot.source_ref) <= int(order.source_ref)
+
+
+def _create(session: Session, customer: Customer, snapshot: OrderSnapshot, *, now: datetime) -> Order:
+    assert customer.id is not None
+    cancelled = snapshot.event is OrderEventType.CANCELLED
+    status = OrderStatus.CANCELLED_BY_SHOP if cancelled else OrderStatus.NEW
+    order = new_order(snapshot, tenant_id=customer.tenant_id, customer_id=customer.id, status=status, now=now)
+    if cancelled:
+        order.closed_at, order.close_reason = now, OrderStatus.CANCELLED_BY_SHOP.value
+    session.add(order)
+    session.flush()
+    write_items(session, order, snapshot)
+    assert order.id is not None
+    flags = " (phone number does not parse: flagged for a supervisor)" if customer.bad_phone else ""
+    timeline.add_event(
+        session,
+        customer,
+        now=now,
+        kind="order_received",
+        order_id=order.id,
+        summary=f"Order {order.external_id} received from the shop{flags}",
+        details={"event": snapshot.event.value, "bad_phone": customer.bad_phone},
+    )
+    audit.record(
+        session,
+        now=now,
+        actor=ACTOR,
+        action="order.received",
+        entity="order",
+        entity_id=order.id,
+        tenant_id=order.tenant_id,
+        after=summary(order),
+    )
+    if not cancelled:
+        _open_confirmation_task(session, customer, order, now=now, note=None)
+    return order
+
+
+def _open_confirmation_task(
+    session: Session, customer: Customer, order: Order, *, now: datetime, note: str | None
+) -> Task:
+    """Into the owner's queue, or the pool's if nobody can take the customer yet; the order now awaits a call."""
+    owner = assign_owner(session, customer, now=now) if customer.owner_id is None else None
+    before = order.status
+    order.status, order.updated_at = OrderStatus.AWAITING_CALL.value, now
+    order.closed_at, order.close_reason = None, None
+    task = Task(
+        tenant_id=order.tenant_id,
+        order_id=order.id,
+        customer_id=order.customer_id,
+        kind=TaskKind.CONFIRM.value,
+        status=TaskStatus.OPEN.value,
+        priority=URGENT_PRIORITY if order.urgent else 0,
+        due_at=now,
+        assignee_id=customer.owner_id if owner is None else owner.id,
+        note=note,
+        created_at=now,
+    )
+    session.add_all([order, task])
+    session.flush()
+    audit.record(
+        session,
+        now=now,
+        actor=ACTOR,
+        action="order.status_changed",
+        entity="order",
+        entity_id=order.id or 0,
+        tenant_id=order.tenant_id,
+        before={"status": before},
+        after={"status": order.status},
+    )
+    return task
+
+
+def _update(session: Session, customer: Customer, order: Order, snapshot: OrderSnapshot, *, now: datetime) -> Order:
+    before = summary(order)
+    changed = apply_snapshot(session, order, snapshot, now=now)
+    if not changed:
+        return order
+    reopen = order.status in CONFIRMED
+    text = "Changed by shop" + (" after confirmation: to be confirmed again" if reopen else "")
+    timeline.add_event(
+        session,
+        customer,
+        now=now,
+        kind="order_changed_by_shop",
+        order_id=order.id,
+        summary=f"{text} ({', '.join(changed)})",
+        details={"changed_fields": changed},
+    )
+    if reopen:
+        _open_confirmation_task(session, customer, order, now=now, note="Changed by shop after confirmation")
+    elif order.status not in FINAL:
+        _refresh_open_tasks(session, order)
+    audit.record(
+        session,
+        now=now,
+        actor=ACTOR,
+        action="order.changed_by_shop",
+        entity="order",
+        entity_id=order.id or 0,
+        tenant_id=order.tenant_id,
+        before=before,
+        after={**summary(order), "changed_fields": changed},
+    )
+    return order
+
+
+def _refresh_open_tasks(session: Session, order: Order) -> None:
+    """A change to express delivery moves the waiting task up the queue (and back)."""
+    for task in session.exec(_open_tasks(order)):
+        task.priority = URGENT_PRIORITY if order.urgent else 0
+        task.note = "Changed by shop"
+        session.add(task)
+
+
+def _cancel(session: Session, customer: Customer, order: Order, snapshot: OrderSnapshot, *, now: datetime) -> Order:
+    if order.status in (OrderStatus.CANCELLED.value, OrderStatus.CANCELLED_BY_SHOP.value):
+        return order
+    before = summary(order)
+    apply_snapshot(session, order, snapshot, now=now)
+    order.status, order.closed_at, order.close_reason = OrderStatus.CANCELLED_BY_SHOP.value, now, "cancelled_by_shop"
+    session.add(order)
+    for task in session.exec(_open_tasks(order)):
+        task.status, task.closed_at, task.note = TaskStatus.CANCELLED.value, now, "Cancelled by shop"
+        session.add(task)
+    timeline.add_event(
+        session,
+        customer,
+        now=now,
+        kind="order_cancelled_by_shop",
+        order_id=order.id,
+        summary=f"Order {order.external_id} cancelled by the shop (was {before['status']})",
+    )
+    audit.record(
+        session,
+        now=now,
+        actor=ACTOR,
+        action="order.cancelled_by_shop",
+        entity="order",
+        entity_id=order.id or 0,
+        tenant_id=order.tenant_id,
+        before=before,
+        after=summary(order),
+    )
+    return order
+
+
+def _open_tasks(order: Order) -> SelectOfScalar[Task]:
+    return select(Task).where(Task.order_id == order.id, col(Task.status) == TaskStatus.OPEN.value)

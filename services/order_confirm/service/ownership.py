@@ -1,0 +1,130 @@
+"""Owner assignment: every customer has exactly one owner, chosen atomically under any concurrency.
+
+A new customer's owner is chosen while holding row locks on the tenant's on-shift operators (PostgreSQL
+`SELECT … FOR UPDATE`; SQLite serializes writers with BEGIN IMMEDIATE), so two concurrent assignments in
+one tenant see each other's result and load stays balanced. Customers nobody could take wait in the
+tenant's pool (`owner_id IS NULL`); they are taken, oldest first, when an operator comes on shift and by
+a periodic sweep (`SKIP LOCKED`, so sweeps on several replicas share the work instead of queueing).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, exists, func
+from sqlmodel import Session, col, select
+
+from services.order_confirm.domain.ownership import OwnerCandidate, choose_owner
+from services.order_confirm.domain.vocabulary import OperatorStatus, Role, TaskStatus
+from services.order_confirm.models import Customer, Operator, OperatorTenant, Order, Task
+from services.order_confirm.service import audit, timeline
+
+ON_SHIFT = [status.value for status in OperatorStatus if status.on_shift]
+
+
+def active_customer_counts(session: Session, operator_ids: list[int]) -> dict[int, int]:
+    """Owned customers with at least one open order, per operator, across all their tenants (capacity is total)."""
+    if not operator_ids:
+        return {}
+    query = (
+        select(Customer.owner_id, func.count(func.distinct(Customer.id)))
+        .join(Order, col(Order.customer_id) == col(Customer.id))
+        .where(col(Customer.owner_id).in_(operator_ids), col(Order.closed_at).is_(None))
+        .group_by(col(Customer.owner_id))
+    )
+    counts = {int(owner): int(count) for owner, count in session.exec(query) if owner is not None}
+    return {operator_id: counts.get(operator_id, 0) for operator_id in operator_ids}
+
+
+def owner_candidates(session: Session, tenant_id: int) -> list[tuple[Operator, OwnerCandidate]]:
+    """The tenant's on-shift operators, locked (in id order, so lockers never deadlock) until commit."""
+    query = (
+        select(Operator)
+        .join(OperatorTenant, col(OperatorTenant.operator_id) == col(Operator.id))
+        .where(
+            OperatorTenant.tenant_id == tenant_id,
+            Operator.role == Role.OPERATOR.value,
+            col(Operator.active).is_(True),
+            col(Operator.status).in_(ON_SHIFT),
+        )
+        .order_by(col(Operator.id))
+        .with_for_update(of=Operator)
+    )
+    operators = list(session.exec(query))
+    counts = active_customer_counts(session, [op.id for op in operators if op.id is not None])
+    return [(op, _candidate(op, counts[op.id])) for op in operators if op.id is not None]
+
+
+def _candidate(operator: Operator, active: int) -> OwnerCandidate:
+    assert operator.id is not None
+    idle_since = max(filter(None, (operator.last_assigned_at, operator.status_changed_at)))
+    return OwnerCandidate(operator.id, OperatorStatus(operator.status), active, operator.capacity, idle_since)
+
+
+def assign_owner(session: Session, customer: Customer, *, now: datetime) -> Operator | None:
+    """Give an unowned customer an owner; None leaves them in the pool. The caller holds the customer's lock."""
+    if customer.owner_id is not None:
+        return session.get(Operator, customer.owner_id)
+    candidates = owner_candidates(session, customer.tenant_id)
+    chosen = choose_owner([candidate for _, candidate in candidates])
+    if chosen is None:
+        return None
+    owner = next(op for op, candidate in candidates if candidate is chosen)
+    customer.owner_id, customer.owner_assigned_at, customer.updated_at = owner.id, now, now
+    owner.last_assigned_at = now
+    session.add_all([customer, owner])
+    _hand_open_tasks_to_owner(session, customer, owner)
+    timeline.add_event(session, customer, now=now, kind="owner_assigned", summary=f"Owner: {owner.name}")
+    audit.record(
+        session,
+        now=now,
+        actor="system:ownership",
+        action="customer.owner_assigned",
+        entity="customer",
+        entity_id=customer.id or 0,
+        tenant_id=customer.tenant_id,
+        before={"owner_id": None},
+        after={"owner_id": owner.id},
+    )
+    session.flush()
+    return owner
+
+
+def _hand_open_tasks_to_owner(session: Session, customer: Customer, owner: Operator) -> None:
+    waiting = select(Task).where(
+        Task.customer_id == customer.id,
+        Task.status == TaskStatus.OPEN.value,
+        col(Task.assignee_id).is_(None),
+    )
+    for task in session.exec(waiting):
+        task.assignee_id = owner.id
+        session.add(task)
+
+
+def _has_open_order() -> ColumnElement[bool]:
+    return exists().where(col(Order.customer_id) == col(Customer.id), col(Order.closed_at).is_(None))
+
+
+def assign_waiting_customers(session: Session, tenant_id: int, *, now: datetime, limit: int = 500) -> int:
+    """Take customers from the tenant's pool, oldest first, while someone on shift has room; returns how many."""
+    query = (
+        select(Customer)
+        .where(Customer.tenant_id == tenant_id, col(Customer.owner_id).is_(None), _has_open_order())
+        .order_by(col(Customer.created_at), col(Customer.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    assigned = 0
+    for customer in list(session.exec(query)):
+        if assign_owner(session, customer, now=now) is None:
+            break
+        assigned += 1
+    return assigned
+
+
+def sweep_pools(session: Session, *, now: datetime) -> int:
+    """Safety net for the race "customer parked while an operator came on shift": retry every tenant's pool."""
+    tenants = session.exec(
+        select(Customer.tenant_id).where(col(Customer.owner_id).is_(None), _has_open_order()).distinct()
+    )
+    return sum(assign_waiting_customers(session, int(tenant_id), now=now) for tenant_id in list(tenants))
