@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from contracts.calls import CallCompleted
 from contracts.envelope import RawEnvelope
+from contracts.payments import SmsRequested
 from contracts.routing import MessageType, Queue
 from services.common.messaging.consumers import ConsumerRegistry
 from services.notify.models import InboxMessage
@@ -22,3 +23,10 @@ consumers: ConsumerRegistry[NotifyRuntime] = ConsumerRegistry(Queue.NOTIFY, Inbo
 @consumers.handler(MessageType.CALL_COMPLETED, CallCompleted)
 def on_call_completed(runtime: NotifyRuntime, session: Session, envelope: RawEnvelope, payload: CallCompleted) -> None:
     schedule_survey(session, runtime.outbox, runtime.settings, envelope.tenant, payload, now=runtime.clock())
+
+
+@consumers.handler(MessageType.SMS_REQUESTED, SmsRequested)
+def on_sms_requested(runtime: NotifyRuntime, session: Session, envelope: RawEnvelope, payload: SmsRequested) -> None:
+    from services.notify.service.sms import send_sms
+
+    send_sms(runtime, session, envelope.tenant, payload)

@@ -12,3 +12,6 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(survey_voice.router)
     app.include_router(survey_rules.router)
     app.include_router(simulator.router)
+    from services.notify.api import sms
+
+    app.include_router(sms.router)

@@ -2,6 +2,7 @@
 
 from services.notify.models.base import NotifyModel, metadata
 from services.notify.models.messaging import DeadLetter, InboxMessage, OutboxMessage
+from services.notify.models.sms import SmsMessage, SmsTemplate
 from services.notify.models.surveys import SurveyCall, SurveyRules, SurveyStep
 
 __all__ = [
@@ -9,6 +10,8 @@ __all__ = [
     "InboxMessage",
     "NotifyModel",
     "OutboxMessage",
+    "SmsMessage",
+    "SmsTemplate",
     "SurveyCall",
     "SurveyRules",
     "SurveyStep",

@@ -1,0 +1,140 @@
+"""Texting customers: render the tenant's template, send through Twilio Messaging, follow its status.
+
+Without Twilio credentials (`okno run`) a text is not sent anywhere: it lands in the sandbox outbox page
+(`/notify/sandbox/sms`) and counts as delivered, so the rest of the flow behaves as in production.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+from sqlmodel import Session, col, select
+from twilio.base.exceptions import TwilioException, TwilioRestException
+
+from contracts.payments import SmsRequested, SmsStatusChanged
+from contracts.routing import MessageType
+from services.notify.domain.sms_text import default_text, render
+from services.notify.models import SmsMessage, SmsTemplate
+from services.notify.runtime import NotifyRuntime
+from services.notify.twilio_gateway import is_sandbox, rest_client
+
+log = structlog.get_logger(__name__)
+STATUS_CALLBACK_PATH = "/twilio/sms-status"
+# Twilio's MessageStatus values in the order a text goes through them; callbacks may arrive out of order.
+_PROGRESS = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "undelivered": 4, "failed": 4}
+
+
+class SmsUnavailable(Exception):
+    """Twilio could not take the text now; the consumer is retried with backoff."""
+
+
+def send_sms(runtime: NotifyRuntime, session: Session, tenant: str, request: SmsRequested) -> SmsMessage:
+    """Send one text, once per `sms_ref` (a redelivered request finds its row and sends nothing)."""
+    existing = session.exec(select(SmsMessage).where(SmsMessage.sms_ref == request.sms_ref)).first()
+    if existing is not None:
+        return existing
+    now = runtime.clock()
+    sms = SmsMessage(
+        tenant=tenant,
+        sms_ref=request.sms_ref,
+        to=request.to,
+        template=request.template,
+        language=request.language,
+        body=render(template_text(session, tenant, request.template, request.language), request.params),
+        sandbox=is_sandbox(runtime.settings),
+        status="queued",
+        created_at=now,
+        updated_at=now,
+    )
+    if sms.sandbox:
+        sms.status = "delivered"
+    else:
+        _send_with_twilio(runtime, sms)
+    session.add(sms)
+    session.flush()
+    _report(runtime, session, sms)
+    return sms
+
+
+def record_status(
+    runtime: NotifyRuntime, session: Session, message_sid: str, status: str, error_code: str | None
+) -> bool:
+    """Twilio's status callback for one text; True when it moved the status forward."""
+    sms = session.exec(select(SmsMessage).where(SmsMessage.message_sid == message_sid)).first()
+    if sms is None or _PROGRESS.get(status, -1) <= _PROGRESS.get(sms.status, -1):
+        return False
+    sms.status = status
+    sms.error_code = error_code or sms.error_code
+    sms.updated_at = runtime.clock()
+    session.add(sms)
+    _report(runtime, session, sms)
+    return True
+
+
+def template_text(session: Session, tenant: str, template: str, language: str) -> str:
+    own = session.exec(
+        select(SmsTemplate.body).where(
+            SmsTemplate.tenant == tenant, SmsTemplate.template == template, SmsTemplate.language == language
+        )
+    ).first()
+    return own or default_text(template, language)
+
+
+def set_template(session: Session, tenant: str, template: str, language: str, body: str, *, now: datetime) -> None:
+    row = session.exec(
+        select(SmsTemplate).where(
+            SmsTemplate.tenant == tenant, SmsTemplate.template == template, SmsTemplate.language == language
+        )
+    ).first()
+    row = row or SmsTemplate(tenant=tenant, template=template, language=language, body=body, updated_at=now)
+    row.body, row.updated_at = body, now
+    session.add(row)
+
+
+def sandbox_outbox(session: Session, *, limit: int = 100) -> list[SmsMessage]:
+    return list(
+        session.exec(
+            select(SmsMessage).where(col(SmsMessage.sandbox)).order_by(col(SmsMessage.id).desc()).limit(limit)
+        ).all()
+    )
+
+
+def _send_with_twilio(runtime: NotifyRuntime, sms: SmsMessage) -> None:
+    settings = runtime.settings
+    if not settings.twilio_from_number:
+        sms.status, sms.error_code = "failed", "no_sender"
+        log.error("sms.no_sender", sms_ref=sms.sms_ref, hint="set OKNO_NOTIFY_TWILIO_FROM_NUMBER")
+        return
+    try:
+        created = rest_client(settings).messages.create(
+            to=sms.to,
+            from_=settings.twilio_from_number,
+            body=sms.body,
+            status_callback=settings.public_base_url.rstrip("/") + STATUS_CALLBACK_PATH,
+        )
+    except TwilioRestException as error:
+        if 400 <= error.status < 500 and error.status != 429:
+            # Twilio refused this text for good (invalid number 21211, unsubscribed 21610...).
+            sms.status, sms.error_code = "failed", str(error.code)
+            return
+        raise SmsUnavailable(f"Twilio {error.status}: {error.msg}") from error
+    except (TwilioException, OSError) as error:
+        raise SmsUnavailable(repr(error)) from error
+    sms.message_sid = created.sid
+    sms.status = str(created.status or "queued")
+
+
+def _report(runtime: NotifyRuntime, session: Session, sms: SmsMessage) -> None:
+    runtime.outbox.add(
+        session,
+        MessageType.SMS_STATUS_CHANGED,
+        sms.tenant,
+        SmsStatusChanged(
+            sms_ref=sms.sms_ref,
+            status=sms.status,
+            message_sid=sms.message_sid,
+            error_code=sms.error_code,
+            changed_at=runtime.clock(),
+        ),
+    )
