@@ -33,7 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 openapi: $(STAMP)
-	$(BIN)/python -m contracts.openapi.export
+	$(BIN)/okno openapi write
 
 clean:
 	rm -rf $(VENV) okno.db okno.db-wal okno.db-shm

@@ -36,5 +36,18 @@ def new_revision(
         command.revision(config, message=slug, autogenerate=True)
 
 
+openapi = typer.Typer(help="The committed OpenAPI documents in contracts/openapi/.", no_args_is_help=True)
+
+
+@openapi.command("write")
+def write_openapi() -> None:
+    """Regenerate contracts/openapi/<service>.json after a deliberate API change (review the diff!)."""
+    from okno.openapi import write_documents
+
+    for path in write_documents():
+        typer.echo(f"wrote {path}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(migration, name="migration")
+    app.add_typer(openapi, name="openapi")
