@@ -48,6 +48,14 @@ def write_openapi() -> None:
         typer.echo(f"wrote {path}")
 
 
+def settings_table() -> None:
+    """Print every setting (environment variable, default, meaning) as the README's Markdown table."""
+    from okno.settings_doc import markdown_table
+
+    typer.echo(markdown_table())
+
+
 def register(app: typer.Typer) -> None:
+    app.command("settings")(settings_table)
     app.add_typer(migration, name="migration")
     app.add_typer(openapi, name="openapi")
