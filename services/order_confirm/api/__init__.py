@@ -7,6 +7,8 @@ from fastapi import FastAPI
 
 def include_routers(app: FastAPI) -> None:
     """Routers are added here as resources are built (auth, queue, orders, customers, reports, ...)."""
-    from services.order_confirm.api import auth
+    from services.order_confirm.api import auth, orders, queue
 
     app.include_router(auth.router)
+    app.include_router(queue.router)
+    app.include_router(orders.router)

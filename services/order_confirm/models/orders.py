@@ -83,6 +83,8 @@ class Task(OrderConfirmModel, table=True):
     is_cover: bool = False
     lease_operator_id: int | None = Field(default=None, foreign_key="operators.id")
     lease_expires_at: datetime | None = utc_field(nullable=True, default=None)
+    # The claim's idempotency key: a retried claim gets the same task back instead of leasing a second one.
+    lease_key: str | None = Field(default=None, max_length=64)
     note: str | None = Field(default=None, max_length=500)
     created_at: datetime = utc_field()
     closed_at: datetime | None = utc_field(nullable=True, default=None)
@@ -90,7 +92,10 @@ class Task(OrderConfirmModel, table=True):
 
 class Attempt(OrderConfirmModel, table=True):
     __tablename__ = "attempts"
-    __table_args__ = (Index("ix_attempts_tenant_started", "tenant_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_attempts_tenant_started", "tenant_id", "started_at"),
+        UniqueConstraint("operator_id", "idempotency_key"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id")
@@ -110,6 +115,8 @@ class Attempt(OrderConfirmModel, table=True):
     csat: int | None = Field(default=None, ge=1, le=5)
     nps: int | None = Field(default=None, ge=0, le=10)
     survey_callback_requested: bool = False
+    # The client's Idempotency-Key: a retried POST returns this attempt instead of recording a second one.
+    idempotency_key: str | None = Field(default=None, max_length=64)
 
 
 class AuditEntry(OrderConfirmModel, table=True):
