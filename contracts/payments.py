@@ -39,6 +39,7 @@ class PaymentStatusChanged(Strict):
     external_id: str
     status: PaymentLinkStatus
     provider: str
+    provider_payment_id: str | None = None
     amount: Decimal
     currency: str
     url: str | None = None

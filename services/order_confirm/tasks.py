@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from contracts.calls import SurveyAnswered
+from contracts.delivery import CourierEventReceived
 from contracts.envelope import RawEnvelope
 from contracts.orders import OrderSnapshot
+from contracts.payments import PaymentStatusChanged
 from contracts.routing import MessageType, Queue
 from services.common.messaging.consumers import ConsumerRegistry
 from services.order_confirm.models import InboxMessage
@@ -36,3 +38,21 @@ def on_survey_answered(
     runtime: OrderConfirmRuntime, session: Session, envelope: RawEnvelope, payload: SurveyAnswered
 ) -> None:
     surveys.record_survey_result(session, envelope.tenant, payload, now=runtime.clock())
+
+
+@consumers.handler(MessageType.PAYMENT_STATUS_CHANGED, PaymentStatusChanged)
+def on_payment_status_changed(
+    runtime: OrderConfirmRuntime, session: Session, envelope: RawEnvelope, payload: PaymentStatusChanged
+) -> None:
+    from services.order_confirm.service import payments
+
+    payments.on_payment_status(session, runtime.outbox, envelope.tenant, payload, now=runtime.clock())
+
+
+@consumers.handler(MessageType.COURIER_EVENT_RECEIVED, CourierEventReceived)
+def on_courier_event_received(
+    runtime: OrderConfirmRuntime, session: Session, envelope: RawEnvelope, payload: CourierEventReceived
+) -> None:
+    from services.order_confirm.service import payments
+
+    payments.on_courier_event(session, envelope.tenant, payload, now=runtime.clock())

@@ -93,6 +93,7 @@ def emit_status(runtime: IntegrationsRuntime, session: Session, link: PaymentLin
             external_id=link.external_id,
             status=PaymentLinkStatus(link.status),
             provider=link.provider,
+            provider_payment_id=link.provider_payment_id,
             amount=from_minor(link.amount_minor, link.currency),
             currency=link.currency,
             url=link.url,

@@ -12,3 +12,6 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(auth.router)
     app.include_router(queue.router)
     app.include_router(orders.router)
+    from services.order_confirm.api import same_day
+
+    app.include_router(same_day.router)

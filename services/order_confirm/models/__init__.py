@@ -15,6 +15,7 @@ from services.order_confirm.models.orders import (
     OrderItem,
     Task,
 )
+from services.order_confirm.models.payments import PaymentLink
 from services.order_confirm.models.tenancy import (
     CoverRule,
     Operator,
@@ -38,6 +39,7 @@ __all__ = [
     "OrderConfirmModel",
     "OrderItem",
     "OutboxMessage",
+    "PaymentLink",
     "Task",
     "Tenant",
     "TimelineEvent",
