@@ -12,8 +12,8 @@ from services.order_confirm.models.base import OrderConfirmModel
 
 
 class PaymentLink(OrderConfirmModel, table=True):
-    __tablename__ = "payment_links"
-    __table_args__ = (Index("ix_payment_links_tenant_order", "tenant_id", "order_id"),)
+    __tablename__ = "order_payment_links"
+    __table_args__ = (Index("ix_order_payment_links_tenant_order", "tenant_id", "order_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id")
