@@ -12,9 +12,18 @@ def periodic_jobs(runtime: OrderConfirmRuntime) -> list[PeriodicJob]:
     return [
         *runtime.periodic_jobs(),
         PeriodicJob("order_confirm.pool_sweep", runtime.settings.pool_sweep_seconds, lambda: sweep_pools(runtime)),
+        PeriodicJob("order_confirm.cover_sweep", runtime.settings.cover_sweep_seconds, lambda: sweep_cover(runtime)),
     ]
 
 
 def sweep_pools(runtime: OrderConfirmRuntime) -> int:
     with transaction(runtime.engine) as session:
         return ownership.sweep_pools(session, now=runtime.clock())
+
+
+def sweep_cover(runtime: OrderConfirmRuntime) -> int:
+    """Hand due tasks of off-shift owners to their cover (and back); see service/cover.py."""
+    from services.order_confirm.service import cover
+
+    with transaction(runtime.engine) as session:
+        return cover.sweep(session, now=runtime.clock())

@@ -21,6 +21,9 @@ class OrderConfirmSettings(ServiceSettings):
     lockout_minutes: int = Field(15, description="How long a locked account stays locked")
     login_rate_limit: int = Field(20, description="Failed password logins allowed per client address per window")
     login_rate_window_seconds: int = Field(60, description="Window of the login rate limit")
+    cover_sweep_seconds: float = Field(
+        30.0, gt=0, description="How often due tasks of off-shift owners are handed to their cover operator"
+    )
     integrations_url: str = Field(
         "http://127.0.0.1:8000/integrations",
         description="Base URL of the integrations service (same-day, payments)",

@@ -12,6 +12,11 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(auth.router)
     app.include_router(queue.router)
     app.include_router(orders.router)
+    from services.order_confirm.api import audit, cover, customers
+
+    app.include_router(customers.router)
+    app.include_router(cover.router)
+    app.include_router(audit.router)
     from services.order_confirm.api import same_day
 
     app.include_router(same_day.router)
