@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from okno.commands import dev, ops, tenants
+from okno.commands import dev, ops, sync, tenants
 
 app = typer.Typer(help="Okno: order-confirmation contact service.", no_args_is_help=True)
 ops.register(app)
 dev.register(app)
 tenants.register(app)
+sync.register(app)
 
 
 def main() -> None:

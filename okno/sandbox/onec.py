@@ -48,6 +48,7 @@ class Faults:
     """What the test (or the demo operator) breaks on purpose."""
 
     latency_seconds: float = 0.0
+    patch_latency_seconds: float = 0.0  # a slow write: the answer may come after the caller gave up
     outage: bool = False  # every request answers 503, as a 1C server behind a proxy during an update
     retry_after_seconds: int | None = None  # sent with the 503
     rejected_documents: dict[str, str] = field(default_factory=dict)  # ref key -> 1C's write error
@@ -89,7 +90,8 @@ class OneCStore:
             rows = list(self.sets[entity_set].values())
         matches = [e for e in rows if compile_filter(params.get("$filter"))(e)]
         ordered = sort_entities(matches, params.get("$orderby"))
-        skip, top = _int_option(params, "$skip", 0), _int_option(params, "$top", None)
+        skip = _int_option(params, "$skip", 0) or 0
+        top = _int_option(params, "$top", None)
         page = ordered[skip : skip + top if top is not None else None]
         return [self._shape(entity_set, e, params) for e in page], len(matches)
 
@@ -160,8 +162,9 @@ def create_app(store: OneCStore) -> Starlette:
                 body = await request.json()
             except ValueError:
                 body = None
-        if store.faults.latency_seconds:
-            await asyncio.sleep(store.faults.latency_seconds)
+        delay = store.faults.latency_seconds + (store.faults.patch_latency_seconds if request.method == "PATCH" else 0)
+        if delay:
+            await asyncio.sleep(delay)
         response = _answer(store, request, entity_set, key, params=params, body=body)
         with store.lock:
             store.log.append(LoggedRequest(request.method, entity_set, key, params, body, response.status_code))

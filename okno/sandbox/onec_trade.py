@@ -67,10 +67,10 @@ def seed_orders(
     store: OneCStore, count: int, *, start: datetime = datetime(2026, 11, 23, 8, 0), seed: int = 11
 ) -> list[str]:
     """`count` orders waiting for confirmation, three per second (equal `Date`s exercise the cursor's tie-break)."""
-    rng = random.Random(seed)
+    offset = len(store.sets[ORDERS])
+    rng = random.Random(seed * 1_000_003 + offset)  # a second batch gets new keys, reproducibly
     partners = list(store.sets[PARTNERS].values())
     products = list(store.sets[PRODUCTS].values())
-    offset = len(store.sets[ORDERS])
     keys = []
     for index in range(count):
         lines = []

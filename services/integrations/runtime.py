@@ -34,4 +34,7 @@ def build(
     from services.integrations.tasks import consumers
 
     consumers.bind(runtime.broker, runtime, runtime.engine, runtime.retry)
+    from services.integrations import delivery_tasks
+
+    delivery_tasks.bind(runtime)
     return runtime

@@ -7,7 +7,7 @@ from services.integrations.runtime import IntegrationsRuntime
 
 
 def periodic_jobs(runtime: IntegrationsRuntime) -> list[PeriodicJob]:
-    return [*runtime.periodic_jobs(), *_same_day_jobs(runtime)]
+    return [*runtime.periodic_jobs(), *_same_day_jobs(runtime), *_erp_sync_jobs(runtime)]
 
 
 def _same_day_jobs(runtime: IntegrationsRuntime) -> list[PeriodicJob]:
@@ -26,4 +26,15 @@ def _same_day_jobs(runtime: IntegrationsRuntime) -> list[PeriodicJob]:
             settings.shipment_refresh_seconds,
             lambda: refresh_unconfirmed(runtime),
         ),
+    ]
+
+
+def _erp_sync_jobs(runtime: IntegrationsRuntime) -> list[PeriodicJob]:
+    from services.integrations.service.delivery_sender import send_due
+    from services.integrations.service.erp_schedule import pull_due_tenants
+
+    return [
+        # Checks often; each tenant is pulled at its own `pull_interval_seconds`, under a lease.
+        PeriodicJob("integrations.erp_pulls", 5.0, lambda: pull_due_tenants(runtime)),
+        PeriodicJob("integrations.deliveries", runtime.settings.delivery_sweep_seconds, lambda: send_due(runtime)),
     ]

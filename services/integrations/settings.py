@@ -20,6 +20,18 @@ class IntegrationsSettings(ServiceSettings):
         24.0, description="How long the previous webhook secret stays valid after a rotation"
     )
 
+    # --- ERP sync and outbound deliveries ---
+    erp_timeout_seconds: float = Field(15.0, description="Timeout of one request to a tenant's ERP or webhook URL")
+    erp_pull_lease_seconds: int = Field(300, description="How long a scheduler replica holds a tenant's pull")
+    delivery_retry_budget_hours: float = Field(24.0, description="How long a push is retried before it is dead")
+    delivery_min_backoff_seconds: float = Field(5.0, description="First retry delay of a push (doubles each time)")
+    delivery_max_backoff_seconds: float = Field(1800.0, description="Longest retry delay of a push")
+    delivery_claim_seconds: int = Field(120, description="A push claimed by a worker is retried after this")
+    delivery_sweep_seconds: float = Field(2.0, description="How often the scheduler sends due pushes")
+    delivery_batch_size: int = Field(100, description="Pushes sent per sweep")
+    breaker_failure_threshold: int = Field(5, description="Failures in a row that open an endpoint's breaker")
+    breaker_open_seconds: float = Field(60.0, description="How long an open breaker holds an endpoint's pushes")
+
     # --- same-day delivery and payment links ---
     payment_link_sweep_seconds: float = Field(30.0, description="How often expired payment links release their slot")
     shipment_refresh_seconds: float = Field(60.0, description="How often unconfirmed courier shipments are re-read")

@@ -8,10 +8,12 @@ from sqlmodel import Session
 
 from contracts.delivery import ShipmentRequested
 from contracts.envelope import RawEnvelope
+from contracts.orders import OrderOutcome
 from contracts.payments import SmsStatusChanged
 from contracts.routing import MessageType, Queue
 from services.common.messaging.consumers import ConsumerRegistry
 from services.integrations.models import InboxMessage
+from services.integrations.service.outcome_events import OUTCOMES
 
 if TYPE_CHECKING:
     from services.integrations.runtime import IntegrationsRuntime
@@ -38,3 +40,18 @@ def on_sms_status_changed(
     from services.integrations.service.link_status import record_sms_status
 
     record_sms_status(runtime, session, payload)
+
+
+# --- ERP sync and shop webhooks: every outcome is pushed to the system of record -----------------------
+
+
+def _on_outcome(runtime: IntegrationsRuntime, session: Session, envelope: RawEnvelope, payload: OrderOutcome) -> None:
+    from services.integrations.delivery_tasks import send_after_commit
+    from services.integrations.service.deliveries import record_outcome
+
+    recorded = record_outcome(session, envelope, payload, now=runtime.clock())
+    send_after_commit(runtime, session, [d.id for d in recorded if d.id is not None])
+
+
+for _message_type, (_model, _event) in OUTCOMES.items():
+    consumers.handler(_message_type, _model)(_on_outcome)

@@ -14,3 +14,6 @@ def include_routers(app: FastAPI) -> None:
 
     app.include_router(same_day.router)
     app.include_router(provider_webhooks.router)
+    from services.integrations.api import erp_sync
+
+    app.include_router(erp_sync.router)

@@ -53,6 +53,8 @@ PushResult = Literal["applied", "already_applied"]
 
 
 class ErpAdapter(Protocol):
+    def pending_count(self, position: PullPosition) -> int | None: ...
+
     def fetch_page(self, position: PullPosition, limit: int) -> PulledPage: ...
 
     def push(self, outcome: ErpOutcome, idempotency_key: str) -> PushResult:

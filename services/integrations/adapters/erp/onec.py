@@ -52,11 +52,22 @@ class OneCODataAdapter:
 
     # --- pull -----------------------------------------------------------------------------------------
 
-    def fetch_page(self, position: PullPosition, limit: int) -> PulledPage:
+    def pending_count(self, position: PullPosition) -> int | None:
+        """How many documents wait from `position` on (for a progress bar); None if the ERP will not say."""
+        params = {"$filter": self._pending_query(position), "$top": "0", "$inlinecount": "allpages", "$format": "json"}
+        count = self._request("GET", self.mapping.document_set, params=params).json().get("odata.count")
+        return int(count) if count is not None else None
+
+    def _pending_query(self, position: PullPosition) -> str:
         m = self.mapping
         query = f"({m.pending_filter})"
         if position.value is not None:
             query += f" and {m.position_field} ge datetime'{position.value}'"
+        return query
+
+    def fetch_page(self, position: PullPosition, limit: int) -> PulledPage:
+        m = self.mapping
+        query = self._pending_query(position)
         taken = set(position.keys_at_value)
         skip = 0
         while True:
