@@ -142,7 +142,7 @@ def _record(
             session.add(event)
     except IntegrityError:
         return "duplicate"  # the same event, delivered concurrently, won the insert
-    log.info("payment.event", tenant=tenant, provider=provider, event=event_type, outcome=outcome)
+    log.info("payment.event", tenant=tenant, provider=provider, event_type=event_type, outcome=outcome)
     return outcome
 
 
