@@ -17,6 +17,9 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(customers.router)
     app.include_router(cover.router)
     app.include_router(audit.router)
+    from services.order_confirm.api import reports
+
+    app.include_router(reports.router)
     from services.order_confirm.api import same_day
 
     app.include_router(same_day.router)
