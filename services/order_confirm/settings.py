@@ -36,3 +36,13 @@ class OrderConfirmSettings(ServiceSettings):
         30.0,
         description="How often customers waiting in a tenant's unassigned pool are offered to on-shift operators",
     )
+    events_poll_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="How often each open live-update stream (GET /api/v1/events) looks for queue and floor changes",
+    )
+    events_heartbeat_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="Idle time after which a live-update stream sends a keep-alive comment (proxies drop silent ones)",
+    )

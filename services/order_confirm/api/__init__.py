@@ -23,3 +23,8 @@ def include_routers(app: FastAPI) -> None:
     from services.order_confirm.api import same_day
 
     app.include_router(same_day.router)
+    from services.order_confirm.api import console, events, floor
+
+    app.include_router(events.router)
+    app.include_router(floor.router)
+    console.mount_console(app)

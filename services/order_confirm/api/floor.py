@@ -1,0 +1,117 @@
+"""`/api/v1/floor`: the supervisor's view of the floor (operators, queues per tenant, pool, covers)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from services.order_confirm.api.deps import NowDep, SessionDep, SupervisorScope
+from services.order_confirm.service import floor
+
+router = APIRouter(prefix="/api/v1", tags=["floor"])
+
+
+class FloorOperator(BaseModel):
+    id: int
+    login: str
+    name: str
+    role: str
+    status: str
+    status_changed_at: datetime
+    capacity: int
+    tenant_ids: list[int]
+    active_customers: int
+    open_tasks: int
+    due_tasks: int
+    in_call_order_id: int | None
+
+
+class FloorTenant(BaseModel):
+    id: int
+    slug: str
+    name: str
+    timezone: str
+    open_tasks: int
+    due_tasks: int
+    unassigned_customers: int
+    oldest_waiting_order_id: int | None
+    oldest_waiting_since: datetime | None
+
+
+class PoolCustomer(BaseModel):
+    customer_id: int
+    tenant_id: int
+    name: str
+    phone: str | None
+    open_orders: int
+    waiting_since: datetime
+
+
+class FloorCover(BaseModel):
+    id: int
+    tenant_id: int
+    owner_id: int
+    cover_id: int
+    created_at: datetime
+
+
+class FloorView(BaseModel):
+    operators: list[FloorOperator]
+    tenants: list[FloorTenant]
+    pool: list[PoolCustomer]
+    covers: list[FloorCover]
+
+
+def floor_view(state: floor.Floor) -> FloorView:
+    return FloorView(
+        operators=[
+            FloorOperator(
+                id=load.operator.id or 0,
+                login=load.operator.login,
+                name=load.operator.name,
+                role=load.operator.role,
+                status=load.operator.status,
+                status_changed_at=load.operator.status_changed_at,
+                capacity=load.operator.capacity,
+                tenant_ids=load.tenant_ids,
+                active_customers=load.active_customers,
+                open_tasks=load.open_tasks,
+                due_tasks=load.due_tasks,
+                in_call_order_id=load.in_call_order_id,
+            )
+            for load in state.operators
+        ],
+        tenants=[
+            FloorTenant(
+                id=queue.tenant.id or 0,
+                slug=queue.tenant.slug,
+                name=queue.tenant.name,
+                timezone=queue.tenant.timezone,
+                open_tasks=queue.open_tasks,
+                due_tasks=queue.due_tasks,
+                unassigned_customers=queue.unassigned_customers,
+                oldest_waiting_order_id=queue.oldest_waiting_order_id,
+                oldest_waiting_since=queue.oldest_waiting_since,
+            )
+            for queue in state.tenants
+        ],
+        pool=[
+            PoolCustomer(
+                customer_id=entry.customer.id or 0,
+                tenant_id=entry.customer.tenant_id,
+                name=entry.customer.name,
+                phone=entry.customer.phone_e164 or entry.customer.phone_raw,
+                open_orders=entry.open_orders,
+                waiting_since=entry.waiting_since,
+            )
+            for entry in state.pool
+        ],
+        covers=[FloorCover.model_validate(rule, from_attributes=True) for rule in state.covers],
+    )
+
+
+@router.get("/floor", response_model=FloorView)
+def get_floor(session: SessionDep, scope: SupervisorScope, now: NowDep) -> FloorView:
+    return floor_view(floor.floor_of(session, scope, now))

@@ -1,0 +1,145 @@
+// The supervisor's floor: operators with status and load, each shop's queue and oldest waiting order,
+// the unassigned pool, reassigning a customer, and who covers whom. Updates live.
+import { html, useCallback, useEffect, useState } from "../lib/html.js";
+import { get, request } from "../lib/api.js";
+import { dateTime, number, relative, t, useLanguage } from "../lib/i18n.js";
+import { useSignal } from "../lib/store.js";
+import { Dialog, Field } from "../components/dialog.js";
+
+function ReassignDialog({ floor, onClose, onDone }) {
+  const [state, setState] = useState({ busy: false, error: null, fields: {} });
+  const operators = floor.operators.filter((op) => op.role === "operator" || op.role === "supervisor");
+  async function submit(form) {
+    setState({ busy: true, error: null, fields: {} });
+    try {
+      await request("POST", `/customers/${Number(form.get("customer_id"))}/owner`, {
+        json: { operator_id: Number(form.get("operator_id")), reason: form.get("reason") },
+      });
+      onDone();
+    } catch (error) {
+      setState({ busy: false, error: Object.keys(error.fieldErrors).length ? null : error.message, fields: error.fieldErrors });
+    }
+  }
+  return html`<${Dialog} title=${t("floor.reassign")} submitLabel=${t("floor.reassign_submit")} busy=${state.busy}
+    error=${state.error} onClose=${onClose} onSubmit=${submit} testid="reassign-dialog">
+    <${Field} label=${t("floor.customer_id")} error=${state.fields.customer_id}>
+      <input name="customer_id" type="number" min="1" required data-testid="reassign-customer" />
+    <//>
+    <${Field} label=${t("floor.new_owner")} error=${state.fields.operator_id}>
+      <select name="operator_id" required data-testid="reassign-operator">
+        ${operators.map((op) => html`<option key=${op.id} value=${op.id}>${op.name} (${op.login})</option>`)}
+      </select>
+    <//>
+    <${Field} label=${t("field.reason")} error=${state.fields.reason}>
+      <input name="reason" minlength="3" maxlength="500" required data-testid="reassign-reason" />
+    <//>
+  <//>`;
+}
+
+function CoverDialog({ floor, onClose, onDone }) {
+  const [state, setState] = useState({ busy: false, error: null });
+  async function submit(form) {
+    setState({ busy: true, error: null });
+    try {
+      await request("PUT", "/cover-rules", {
+        json: { tenant_id: Number(form.get("tenant_id")), owner_id: Number(form.get("owner_id")), cover_id: Number(form.get("cover_id")) },
+      });
+      onDone();
+    } catch (error) {
+      setState({ busy: false, error: error.message });
+    }
+  }
+  const option = (op) => html`<option key=${op.id} value=${op.id}>${op.name}</option>`;
+  return html`<${Dialog} title=${t("floor.cover_add")} submitLabel=${t("floor.cover_submit")} busy=${state.busy}
+    error=${state.error} onClose=${onClose} onSubmit=${submit} testid="cover-dialog">
+    <${Field} label=${t("floor.tenant")}><select name="tenant_id">${floor.tenants.map((tn) => html`<option key=${tn.id} value=${tn.id}>${tn.name}</option>`)}</select><//>
+    <${Field} label=${t("floor.cover_owner")}><select name="owner_id">${floor.operators.map(option)}</select><//>
+    <${Field} label=${t("floor.cover_by")}><select name="cover_id">${floor.operators.map(option)}</select><//>
+  <//>`;
+}
+
+export function FloorPage() {
+  useLanguage();
+  const [floor, setFloor] = useState(null);
+  const [error, setError] = useState(null);
+  const [dialog, setDialog] = useState(null);
+  const load = useCallback(() => {
+    get("/floor").then(
+      (body) => {
+        setFloor(body);
+        setError(null);
+      },
+      (failure) => setError(failure.message),
+    );
+  }, []);
+  useEffect(load, []);
+  useSignal("floor", load);
+  if (error) return html`<p class="error" role="alert">${error}</p>`;
+  if (!floor) return html`<p class="muted">${t("state.loading")}</p>`;
+  const name = (id) => floor.operators.find((op) => op.id === id)?.name || `#${id}`;
+  const tenantName = (id) => floor.tenants.find((tn) => tn.id === id)?.name || `#${id}`;
+  const done = () => {
+    setDialog(null);
+    load();
+  };
+  return html`<div class="floor" data-testid="floor">
+    <div class="floor-head">
+      <h2>${t("nav.floor")}</h2>
+      <button type="button" onClick=${() => setDialog("reassign")} data-testid="reassign">${t("floor.reassign")}</button>
+      <button type="button" onClick=${() => setDialog("cover")}>${t("floor.cover_add")}</button>
+    </div>
+    <section class="panel">
+      <h3>${t("floor.tenants")}</h3>
+      <table>
+        <thead><tr><th>${t("floor.tenant")}</th><th class="num">${t("floor.open")}</th><th class="num">${t("floor.due")}</th><th class="num">${t("floor.pool")}</th><th>${t("floor.oldest")}</th></tr></thead>
+        <tbody>
+          ${floor.tenants.map(
+            (tn) => html`<tr key=${tn.id} data-testid="floor-tenant">
+              <td>${tn.name}</td><td class="num">${number(tn.open_tasks)}</td><td class="num">${number(tn.due_tasks)}</td>
+              <td class="num">${number(tn.unassigned_customers)}</td>
+              <td>${tn.oldest_waiting_since ? html`${dateTime(tn.oldest_waiting_since, tn.timezone)} <small class="muted">${relative(tn.oldest_waiting_since)}</small>` : "—"}</td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>
+    </section>
+    <section class="panel">
+      <h3>${t("floor.operators")}</h3>
+      ${floor.operators.length === 0 && html`<p class="muted">${t("floor.no_operators")}</p>`}
+      <table>
+        <thead><tr><th>${t("floor.operator")}</th><th>${t("floor.status")}</th><th class="num">${t("floor.customers")}</th><th class="num">${t("floor.open")}</th><th class="num">${t("floor.due")}</th><th>${t("floor.in_call")}</th></tr></thead>
+        <tbody>
+          ${floor.operators.map(
+            (op) => html`<tr key=${op.id} data-testid="floor-operator" data-login=${op.login}>
+              <td>${op.name} <small class="muted">${op.login} · #${op.id}</small></td>
+              <td><span class=${`status op-${op.status}`}>${t(`operator_status.${op.status}`)}</span> <small class="muted">${relative(op.status_changed_at)}</small></td>
+              <td class="num">${number(op.active_customers)} / ${number(op.capacity)}</td>
+              <td class="num" data-testid="operator-open">${number(op.open_tasks)}</td>
+              <td class="num">${number(op.due_tasks)}</td>
+              <td>${op.in_call_order_id ? `#${op.in_call_order_id}` : "—"}</td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>
+    </section>
+    <div class="grid2">
+      <section class="panel">
+        <h3>${t("floor.pool_title")} <span class="count">${floor.pool.length}</span></h3>
+        ${floor.pool.length === 0 && html`<p class="muted">${t("floor.pool_empty")}</p>`}
+        <ul>${floor.pool.map((entry) => html`<li key=${entry.customer_id}>#${entry.customer_id} ${entry.name} · ${tenantName(entry.tenant_id)} · ${relative(entry.waiting_since)}</li>`)}</ul>
+      </section>
+      <section class="panel">
+        <h3>${t("floor.covers")}</h3>
+        ${floor.covers.length === 0 && html`<p class="muted">${t("floor.no_covers")}</p>`}
+        <ul>
+          ${floor.covers.map(
+            (rule) => html`<li key=${rule.id}>${t("floor.covers_line", { cover: name(rule.cover_id), owner: name(rule.owner_id), tenant: tenantName(rule.tenant_id) })}
+              <button type="button" class="link" onClick=${() => request("DELETE", `/cover-rules/${rule.id}`).then(load, (e) => setError(e.message))}>${t("floor.cover_remove")}</button></li>`,
+          )}
+        </ul>
+      </section>
+    </div>
+    ${dialog === "reassign" && html`<${ReassignDialog} floor=${floor} onClose=${() => setDialog(null)} onDone=${done} />`}
+    ${dialog === "cover" && html`<${CoverDialog} floor=${floor} onClose=${() => setDialog(null)} onDone=${done} />`}
+  </div>`;
+}
