@@ -90,7 +90,7 @@ def login(
     operator.locked_until = None
     session.add(operator)
     attempt.succeeded = True
-    return _open_session(session, settings, operator, now, client)
+    return open_session(session, settings, operator, now, client)
 
 
 def _count_failure(
@@ -119,7 +119,7 @@ def _count_failure(
     )
 
 
-def _open_session(
+def open_session(
     session: Session, settings: OrderConfirmSettings, operator: Operator, now: datetime, client: Client
 ) -> TokenPair:
     refresh_token = tokens.new_refresh_token()

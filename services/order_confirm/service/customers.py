@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from services.common.problems import Unprocessable
-from services.order_confirm.domain.vocabulary import OperatorStatus, Role, TaskStatus
+from services.order_confirm.domain.vocabulary import Role, TaskStatus
 from services.order_confirm.models import Customer, Note, Operator, Order, Task, TimelineEvent
 from services.order_confirm.service import audit, timeline
 from services.order_confirm.service.scope import Scope, get_customer, get_operator_in_tenant
@@ -136,7 +136,3 @@ def reassign_owner(
         details={"before": before["owner_id"], "after": new_owner.id, "reason": reason},
     )
     return customer
-
-
-def on_shift(operator: Operator) -> bool:
-    return operator.active and OperatorStatus(operator.status).on_shift

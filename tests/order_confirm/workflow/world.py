@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from services.common.db import transaction
 from services.order_confirm.domain.vocabulary import OperatorStatus, OrderStatus, Role, TaskKind, TaskStatus
@@ -25,7 +26,9 @@ from services.order_confirm.models import (
     Task,
     Tenant,
 )
+from services.order_confirm.runtime import OrderConfirmRuntime
 from services.order_confirm.security.passwords import hash_password
+from services.order_confirm.service import auth
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)
@@ -163,11 +166,18 @@ def add_order(
         return SeededOrder(customer_id, order.id, task.id)
 
 
-def login(client: TestClient, login_name: str, password: str = PASSWORD) -> dict[str, str]:
-    """Bearer headers for `login_name`."""
-    response = client.post("/api/v1/auth/token", data={"username": login_name, "password": password})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+def login(client: TestClient, login_name: str) -> dict[str, str]:
+    """Bearer headers for `login_name` on the app behind `client`."""
+    return mint_headers(client.app.state.runtime, login_name)  # type: ignore[attr-defined]
+
+
+def mint_headers(runtime: OrderConfirmRuntime, login_name: str) -> dict[str, str]:
+    """A real login session and real tokens, minus the password check (argon2 is deliberately slow;
+    test_auth.py covers passwords)."""
+    with transaction(runtime.engine) as session:
+        operator = session.exec(select(Operator).where(Operator.login == login_name)).one()
+        pair = auth.open_session(session, runtime.settings, operator, runtime.clock(), auth.Client("testclient", None))
+    return {"Authorization": f"Bearer {pair.access_token}"}
 
 
 def future_date(now: datetime, days: int) -> date:
