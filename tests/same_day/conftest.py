@@ -13,7 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
+from dramatiq.brokers.stub import StubBroker
 from fastapi import FastAPI, Request
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
@@ -21,8 +23,11 @@ from okno.commands.tenants import Engines, add_operator, add_tenant, set_status
 from okno.embedded import MOUNTS, Okno, build_okno
 from services.common.db import transaction
 from services.integrations import app as integrations_app
-from services.integrations.models import ShopWebhookEndpoint
+from services.integrations import runtime as integrations_runtime
+from services.integrations.models import OutboxMessage, ShopWebhookEndpoint
+from services.integrations.runtime import IntegrationsRuntime
 from services.integrations.service.provider_setup import configure_courier, configure_payments
+from services.integrations.settings import IntegrationsSettings
 from services.notify import app as notify_app
 from services.order_confirm import app as order_confirm_app
 from services.order_confirm.domain.vocabulary import OperatorStatus, Role
@@ -217,3 +222,46 @@ def same_day(
         okno.stop()
     for runtime in okno.runtimes:
         runtime.engine.dispose()
+
+
+# --- integrations alone: what the outbox holds is what we assert on -----------------------------------
+
+
+@dataclass
+class Integrations:
+    runtime: IntegrationsRuntime
+    client: TestClient
+
+    def outbox(self, message_type: str) -> list[dict[str, Any]]:
+        with Session(self.runtime.engine) as session:
+            rows = session.exec(select(OutboxMessage).where(OutboxMessage.message_type == message_type)).all()
+            return [row.envelope["payload"] for row in rows]
+
+
+@pytest.fixture
+def integrations(database_url: str, clock: FrozenClock) -> Iterator[Integrations]:
+    runtime = integrations_runtime.build(
+        IntegrationsSettings(database_url=database_url, redis_url=None), broker=StubBroker(), clock=clock
+    )
+    runtime.outbox.relay_enabled = False
+    with TestClient(integrations_app.create_app(runtime)) as client:
+        client.headers["Authorization"] = f"Bearer {runtime.settings.service_token}"
+        yield Integrations(runtime, client)
+    runtime.engine.dispose()
+
+
+def same_day_order(order_id: int = 7, *, city: str = "Москва", sku: str = "TEA-01", **extra: Any) -> dict[str, Any]:
+    """The body order_confirm sends for an order (contracts.http.same_day.SameDayOrder)."""
+    return {
+        "order_id": order_id,
+        "external_id": f"A-{order_id}",
+        "timezone": "Europe/Moscow",
+        "customer_name": "Анна Иванова",
+        "customer_phone": "+79161234567",
+        "address": "ул. Ленина, 1",
+        "city": city,
+        "items": [{"sku": sku, "name": "Пуэр", "quantity": 2, "unit_price": "750.00"}],
+        "total": "1500.00",
+        "currency": "RUB",
+        **extra,
+    }
