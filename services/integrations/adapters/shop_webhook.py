@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from services.integrations.adapters.failures import failure_for, failure_for_transport
+from services.integrations.adapters.http import tls_context
 from services.integrations.domain.signatures import sign
 
 
@@ -26,7 +27,9 @@ def webhook_body(event_type: str, data: dict[str, Any], *, timestamp: datetime) 
 
 class ShopWebhookSender:
     def __init__(self, *, timeout_seconds: float = 15.0, transport: httpx.BaseTransport | None = None) -> None:
-        self.client = httpx.Client(timeout=timeout_seconds, transport=transport, follow_redirects=False)
+        self.client = httpx.Client(
+            timeout=timeout_seconds, transport=transport, follow_redirects=False, verify=tls_context()
+        )
 
     def send(
         self, url: str, secret: str, *, webhook_id: str, event_type: str, data: dict[str, Any], now: datetime

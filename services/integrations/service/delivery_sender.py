@@ -147,7 +147,13 @@ class _Pushers:
     def __init__(self, runtime: IntegrationsRuntime) -> None:
         self.runtime = runtime
         self.erp: dict[str, ErpAdapter] = {}
-        self.webhooks = ShopWebhookSender(timeout_seconds=runtime.settings.erp_timeout_seconds)
+        self._webhooks: ShopWebhookSender | None = None
+
+    @property
+    def webhooks(self) -> ShopWebhookSender:
+        if self._webhooks is None:
+            self._webhooks = ShopWebhookSender(timeout_seconds=self.runtime.settings.erp_timeout_seconds)
+        return self._webhooks
 
     def push(self, delivery: Claimed) -> str:
         if delivery.target == "erp":
@@ -189,7 +195,8 @@ class _Pushers:
     def close(self) -> None:
         for adapter in self.erp.values():
             adapter.close()
-        self.webhooks.close()
+        if self._webhooks is not None:
+            self._webhooks.close()
 
 
 def _attempt(runtime: IntegrationsRuntime, pushers: _Pushers, delivery: Claimed) -> None:

@@ -21,6 +21,7 @@ import httpx
 from services.integrations.adapters.erp.base import ErpOutcome, PulledOrder, PulledPage, PullPosition, PushResult
 from services.integrations.adapters.erp.onec_mapping import OneCMapping, read_path, top_level_names
 from services.integrations.adapters.failures import failure_for, failure_for_transport
+from services.integrations.adapters.http import tls_context
 
 EMPTY_DATE = "0001-01-01T00:00:00"
 _KEYS_PER_REQUEST = 25  # keeps a batched `Ref_Key eq … or …` URL well under common 8 KB proxy limits
@@ -44,6 +45,7 @@ class OneCODataAdapter:
             timeout=timeout_seconds,
             headers={"Accept": "application/json"},
             transport=transport,
+            verify=tls_context(),
         )
         self._catalog_cache: dict[str, dict[str, dict[str, Any]]] = {}
 
