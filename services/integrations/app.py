@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.common.app import base_app
+from services.common.metrics import install_metrics
+from services.integrations.metrics import live_metrics
 from services.integrations.runtime import IntegrationsRuntime
 
 
@@ -13,4 +15,5 @@ def create_app(runtime: IntegrationsRuntime) -> FastAPI:
     from services.integrations.api import include_routers
 
     include_routers(app)
+    install_metrics(app, runtime, live_metrics)
     return app

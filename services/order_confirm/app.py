@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.common.app import base_app
+from services.common.metrics import install_metrics
 from services.order_confirm.runtime import OrderConfirmRuntime
+from services.order_confirm.service.reports.live import live_metrics
 
 
 def create_app(runtime: OrderConfirmRuntime) -> FastAPI:
@@ -13,4 +15,5 @@ def create_app(runtime: OrderConfirmRuntime) -> FastAPI:
     from services.order_confirm.api import include_routers
 
     include_routers(app)
+    install_metrics(app, runtime, live_metrics)
     return app
