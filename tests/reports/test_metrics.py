@@ -52,7 +52,7 @@ def test_webhooks_queue_and_outbox_show_up_in_metrics(okno: Okno) -> None:
     route = "/v1/webhooks/{tenant}/orders"
     for outcome in ("accepted", "duplicate", "rejected"):
         assert value(found, "okno_webhook_requests_total", service="integrations", route=route, outcome=outcome) == 1
-    latency = dict(service="integrations", method="POST", route=route, status="202")
+    latency = {"service": "integrations", "method": "POST", "route": route, "status": "202"}
     assert value(found, "okno_http_request_duration_seconds_count", **latency) == 2
     assert value(found, "okno_metrics_database_up", service="integrations") == 1
 
