@@ -48,7 +48,11 @@ def _call(request: Request, survey_id: int) -> SimulatedCall:
         return sandbox_call(session, survey_id)
 
 
-Board = Annotated[Switchboard, Depends(lambda request: Switchboard(request.app, runtime_of(request).settings))]
+def switchboard(request: Request) -> Switchboard:
+    return Switchboard(request.app, runtime_of(request).settings)
+
+
+Board = Annotated[Switchboard, Depends(switchboard)]
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -25,6 +25,10 @@ from services.notify.twilio_gateway import SANDBOX_ACCOUNT_SID, request_validato
 SANDBOX_CALLER_ID = "+15005550006"
 
 
+class ForeignUrl(Unprocessable):
+    code = "foreign_url"
+
+
 @dataclass(frozen=True)
 class SimulatedCall:
     survey_id: int
@@ -64,7 +68,7 @@ class Switchboard:
 
     async def follow(self, call: SimulatedCall, url: str, digits: str | None) -> Turn:
         if not url.startswith(self.base + "/"):
-            raise Unprocessable("The simulator only follows notify's own TwiML URLs.", code="foreign_url")
+            raise ForeignUrl("The simulator only follows notify's own TwiML URLs.")
         fields = {"Digits": digits} if digits is not None else {}
         return read(await self._post(url, call, **fields))
 
