@@ -74,7 +74,7 @@ class FakeCdek:
             status = {"code": code, "name": code.title(), "date_time": _now(), "city": "Москва"}
             if reason_code:
                 status["reason_code"] = reason_code
-            order["entity"]["statuses"].append(status)
+            order["entity"]["statuses"].insert(0, status)  # CDEK lists the newest status first
             number = order["entity"].get("cdek_number")
         attributes = {
             "is_return": False,

@@ -151,7 +151,9 @@ class CdekCourier:
         answer = self._call("GET", f"/v2/orders/{provider_ref}")
         entity = answer.get("entity") or {}
         statuses = entity.get("statuses") or []
-        latest = max(statuses, key=lambda s: str(s.get("date_time", "")), default=None)
+        # CDEK lists statuses newest first; two set within one second keep that order.
+        ranked = sorted(enumerate(statuses), key=lambda pair: (str(pair[1].get("date_time", "")), -pair[0]))
+        latest = ranked[-1][1] if ranked else None
         return _request_state(answer, latest)
 
     # --- HTTP -------------------------------------------------------------------------------------
