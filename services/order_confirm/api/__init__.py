@@ -23,6 +23,9 @@ def include_routers(app: FastAPI) -> None:
     from services.order_confirm.api import same_day
 
     app.include_router(same_day.router)
+    from services.order_confirm.api import ratings
+
+    app.include_router(ratings.router)
     from services.order_confirm.api import console, events, floor
 
     app.include_router(events.router)
