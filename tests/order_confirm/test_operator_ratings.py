@@ -55,7 +55,7 @@ def surveyed_call(runtime: OrderConfirmRuntime, tenant_id: int, operator_id: int
             customer_id=order.customer_id,
             operator_id=operator_id,
             finished_at=now,
-            **result,  # type: ignore[arg-type]
+            **result,
         )
         record_survey_result(session, "shop", answer, now=now)
         return attempt.id
