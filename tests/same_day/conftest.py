@@ -31,7 +31,7 @@ from services.integrations.settings import IntegrationsSettings
 from services.notify import app as notify_app
 from services.order_confirm import app as order_confirm_app
 from services.order_confirm.domain.vocabulary import OperatorStatus, Role
-from services.order_confirm.models import Order
+from services.order_confirm.models import Customer, Order
 from services.order_confirm.service.tenancy import OperatorSpec, TenantSpec
 from tests.fakes.cdek import FakeCdek
 from tests.fakes.stripe import FakeStripe
@@ -142,6 +142,12 @@ class SameDay:
             order = session.get(Order, order_id)
             assert order is not None
             return order
+
+    def order_owner(self, order_id: int) -> int | None:
+        with Session(self.okno.order_confirm.engine) as session:
+            customer = session.get(Customer, self.order(order_id).customer_id)
+            assert customer is not None
+            return customer.owner_id
 
     def twilio_status(self, message_sid: str, status: str) -> httpx.Response:
         """Twilio's signed status callback for one text."""

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from services.integrations.models import PaymentEvent, Shipment
 from services.integrations.service.delivery_sender import send_due
+from services.integrations.service.shipments import refresh_unconfirmed
 from services.order_confirm.models import Task
 from tests.same_day.conftest import TENANT, SameDay
 from tests.support import wait_until
@@ -75,8 +76,6 @@ def test_customer_pays_the_texted_link_and_the_order_goes_to_cdek_and_the_shop(s
     (cdek_order,) = outside.cdek.orders.values()
     assert cdek_order["request"]["tariff_code"] == 480
     assert cdek_order["request"]["recipient"]["phones"] == [{"number": "+79161234567"}]
-    from services.integrations.service.shipments import refresh_unconfirmed
-
     refresh_unconfirmed(same_day.okno.integrations)
     with Session(same_day.okno.integrations.engine) as session:
         (shipment,) = session.exec(select(Shipment)).all()
@@ -91,6 +90,20 @@ def test_customer_pays_the_texted_link_and_the_order_goes_to_cdek_and_the_shop(s
         return any(e.get("type") == "payment.succeeded" for e in outside.shop_events)
 
     wait_until(shop_told, timeout=20, message="payment.succeeded at the shop's webhook")
+
+    # In the evening the courier finds nobody at home: the owner gets a task to rearrange delivery.
+    (cdek_uuid,) = outside.cdek.orders
+    webhook = outside.cdek.set_status(cdek_uuid, "NOT_DELIVERED", reason_code="3")
+    reported = httpx.post(f"{same_day.url}/integrations/v1/couriers/{TENANT}/cdek", json=webhook)
+    assert reported.json() == {"status": "applied"}
+
+    def rearrange_tasks() -> list[Task]:
+        with Session(same_day.okno.order_confirm.engine) as session:
+            query = select(Task).where(Task.order_id == order_id, Task.kind == "rearrange_delivery")
+            return list(session.exec(query).all())
+
+    (task,) = wait_until(rearrange_tasks, message="a rearrange-delivery task")
+    assert task.assignee_id == same_day.order_owner(order_id) and "recipient not at home" in (task.note or "")
 
 
 def _link(api: httpx.Client, order_id: int) -> dict[str, str]:
