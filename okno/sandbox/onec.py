@@ -42,6 +42,11 @@ class LoggedRequest:
     status: int
     at: float = field(default_factory=time.monotonic)
 
+    @property
+    def sent(self) -> dict[str, Any]:
+        """The JSON body the client sent ({} for a GET)."""
+        return self.body or {}
+
 
 @dataclass
 class Faults:
@@ -64,6 +69,7 @@ class OneCStore:
         self.references: dict[str, str] = {}  # navigation property (field without _Key) -> entity set
         self.faults = Faults()
         self.log: list[LoggedRequest] = []
+        self.in_flight: dict[str, int] = {}  # method -> requests being answered right now
         self.lock = threading.RLock()
 
     def add(self, entity_set: str, entity: Entity) -> Entity:
@@ -163,9 +169,15 @@ def create_app(store: OneCStore) -> Starlette:
             except ValueError:
                 body = None
         delay = store.faults.latency_seconds + (store.faults.patch_latency_seconds if request.method == "PATCH" else 0)
-        if delay:
-            await asyncio.sleep(delay)
-        response = _answer(store, request, entity_set, key, params=params, body=body)
+        with store.lock:
+            store.in_flight[request.method] = store.in_flight.get(request.method, 0) + 1
+        try:
+            if delay:
+                await asyncio.sleep(delay)
+            response = _answer(store, request, entity_set, key, params=params, body=body)
+        finally:
+            with store.lock:
+                store.in_flight[request.method] -= 1
         with store.lock:
             store.log.append(LoggedRequest(request.method, entity_set, key, params, body, response.status_code))
         return response

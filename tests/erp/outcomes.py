@@ -47,7 +47,7 @@ def confirmed(external_id: str, *, source: str = "erp", comment: str | None = No
     return OrderConfirmed(
         order_id=1,
         external_id=external_id,
-        source=source,  # type: ignore[arg-type]
+        source=source,
         status="confirmed",
         operator_login="ivanova",
         comment=comment,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from okno.sandbox.onec_trade import ORDERS, PRODUCTS, seed_orders
 from services.common.settings import DEV_SERVICE_TOKEN
@@ -19,7 +21,7 @@ from tests.support import FrozenClock
 ADMIN = {"Authorization": f"Bearer {DEV_SERVICE_TOKEN}"}
 
 
-def pulled(runtime: IntegrationsRuntime, onec: OneC, count: int) -> list[dict]:
+def pulled(runtime: IntegrationsRuntime, onec: OneC, count: int) -> list[dict[str, Any]]:
     keys = seed_orders(onec.store, count)
     connect_erp(runtime, onec)
     pull_tenant(runtime, TENANT)
@@ -28,7 +30,7 @@ def pulled(runtime: IntegrationsRuntime, onec: OneC, count: int) -> list[dict]:
 
 def statuses(runtime: IntegrationsRuntime) -> list[str]:
     with Session(runtime.engine) as session:
-        return [d.status for d in session.exec(select(Delivery).order_by(Delivery.id))]
+        return [d.status for d in session.exec(select(Delivery).order_by(col(Delivery.id)))]
 
 
 def test_1c_down_for_an_hour_backs_off_opens_the_breaker_and_lands_everything_in_order_once_back(
@@ -69,7 +71,7 @@ def test_1c_down_for_an_hour_backs_off_opens_the_breaker_and_lands_everything_in
     for order in orders:
         patches = onec.store.patches(order["Ref_Key"])
         assert len(patches) == 2  # each message once
-        assert "Товары" in patches[0].body and patches[1].body["Статус"] == "КОтгрузке"  # changed, then confirmed
+        assert "Товары" in patches[0].sent and patches[1].sent["Статус"] == "КОтгрузке"  # changed, then confirmed
         assert onec.store.get(ORDERS, order["Ref_Key"])["Статус"] == "КОтгрузке"
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from okno.sandbox.onec_trade import ORDERS, PARTNERS, seed_orders
 from services.integrations.models import ErpCursor, ErpDocument, OutboxMessage
@@ -14,9 +15,9 @@ from services.integrations.service.erp_pull import pull_tenant
 from tests.erp.conftest import TENANT, OneC, connect_erp
 
 
-def snapshots(runtime: IntegrationsRuntime) -> list[dict]:
+def snapshots(runtime: IntegrationsRuntime) -> list[dict[str, Any]]:
     with Session(runtime.engine) as session:
-        rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        rows = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
     return [row.envelope for row in rows if row.message_type == "order_snapshot.received"]
 
 

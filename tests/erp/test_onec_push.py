@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from okno.sandbox.onec_trade import ORDERS, PRODUCTS, seed_orders
 from services.integrations.models import Delivery, DeliveryAttempt
@@ -15,14 +16,14 @@ from tests.erp.outcomes import cancelled, changed, confirmed, deliver, send_ever
 from tests.support import FrozenClock, wait_until
 
 
-def pulled(runtime: IntegrationsRuntime, onec: OneC, count: int) -> list[dict]:
+def pulled(runtime: IntegrationsRuntime, onec: OneC, count: int) -> list[dict[str, Any]]:
     keys = seed_orders(onec.store, count)
     connect_erp(runtime, onec)
     pull_tenant(runtime, TENANT)
     return [onec.store.get(ORDERS, key) for key in keys]
 
 
-def sku_of(onec: OneC, row: dict) -> str:
+def sku_of(onec: OneC, row: dict[str, Any]) -> str:
     return str(onec.store.get(PRODUCTS, row["Номенклатура_Key"])["Артикул"])
 
 
@@ -54,7 +55,7 @@ def test_confirm_change_and_cancel_reach_1c_and_a_message_delivered_three_times_
     # Each message changed its document exactly once, in the order order_confirm sent them.
     patches = onec.store.patches(first["Ref_Key"])
     assert len(patches) == 2
-    assert "Товары" in patches[0].body and patches[1].body["Статус"] == "КОтгрузке"
+    assert "Товары" in patches[0].sent and patches[1].sent["Статус"] == "КОтгрузке"
     assert len(onec.store.patches(second["Ref_Key"])) == 1
 
 
@@ -74,7 +75,7 @@ def test_a_push_whose_answer_was_lost_is_retried_without_being_applied_twice(
 
     with Session(integrations.engine) as session:
         delivery = session.exec(select(Delivery)).one()
-        outcomes = [a.outcome for a in session.exec(select(DeliveryAttempt).order_by(DeliveryAttempt.id))]
+        outcomes = [a.outcome for a in session.exec(select(DeliveryAttempt).order_by(col(DeliveryAttempt.id)))]
     assert delivery.status == "delivered"
     assert outcomes == ["retry", "already_applied"]
     assert len(onec.store.patches(order["Ref_Key"])) == 1
