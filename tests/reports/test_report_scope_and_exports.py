@@ -91,3 +91,26 @@ def test_csv_and_xlsx_exports_match_the_api(api: TestClient, history: History) -
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def test_a_figure_drills_down_to_the_orders_behind_it(api: TestClient, history: History) -> None:
+    speed = get(api, "masha", "speed", group_by="day").json()["rows"][0]  # Monday: 2 missed the target
+    params = {"received_from": speed["starts"], "received_before": speed["ends"], "target": "missed", "caller": "first"}
+    found = api.get("/api/v1/reports/orders", params=params, headers=login(api, "masha")).json()
+    assert [item["external_id"] for item in found["items"]] == ["O2", "O6"]
+    assert (found["total"], found["items"][0]["operator"], found["items"][0]["wait_seconds"]) == (2, "Anna", 1800)
+
+    period = {"received_from": "2026-11-23T00:00:00+03:00", "received_before": "2026-11-25T00:00:00+03:00"}
+    cancelled = {**period, "status": "cancelled", "close_reason": "found_cheaper"}
+    found = api.get("/api/v1/reports/orders", params=cancelled, headers=login(api, "masha")).json()
+    assert [(item["external_id"], item["operator"]) for item in found["items"]] == [("O3", "Boris")]
+
+    # Anna's own drill-down holds only orders credited to her; Rita (the rival shop) sees none of these.
+    anna = api.get("/api/v1/reports/orders", params=period, headers=login(api, "anna")).json()
+    assert [item["external_id"] for item in anna["items"]] == ["O1", "O4", "O9"]
+    rival = api.get("/api/v1/reports/orders", params=period, headers=login(api, "rita")).json()
+    assert [item["external_id"] for item in rival["items"]] == ["R1"]
+    other = api.get(
+        "/api/v1/reports/orders", params={**period, "tenant_id": history.tenants["shop"]}, headers=login(api, "rita")
+    )
+    assert other.status_code == 404

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from services.order_confirm.api.deps import CurrentScope, NowDep, SessionDep
-from services.order_confirm.domain.report_periods import Grouping
+from services.order_confirm.domain.report_periods import Grouping, InvalidPeriod
 from services.order_confirm.service.reports import ReportName, ReportRequest, build_report
 from services.order_confirm.service.reports.exports import (
     CSV_MEDIA_TYPE,
@@ -19,6 +19,7 @@ from services.order_confirm.service.reports.exports import (
     to_csv,
     to_xlsx,
 )
+from services.order_confirm.service.reports.orders import Caller, OrderSearch, TargetFilter, search_orders
 from services.order_confirm.service.reports.table import ReportTable
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -40,6 +41,34 @@ def rendered(table: ReportTable, format: ExportFormat) -> Response:
 
 def _download(body: bytes, media_type: str, name: str) -> Response:
     return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/orders")
+def orders_behind_a_figure(
+    session: SessionDep,
+    scope: CurrentScope,
+    now: NowDep,
+    received_from: datetime,
+    received_before: datetime,
+    tenant_id: int | None = None,
+    operator_id: int | None = None,
+    not_called: bool = False,
+    caller: Caller = Caller.LAST,
+    status: Annotated[list[str] | None, Query()] = None,
+    close_reason: str | None = None,
+    target: TargetFilter | None = None,
+    external_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Drill-down: the orders a report figure counts (pass the row's `starts`/`ends` and its filters)."""
+    if received_from.tzinfo is None or received_before.tzinfo is None:
+        raise InvalidPeriod("`received_from` and `received_before` need a UTC offset, e.g. 2026-11-23T00:00:00+03:00.")
+    search = OrderSearch(
+        received_from, received_before, tenant_id, operator_id, not_called, caller,
+        tuple(status or ()), close_reason, target, external_id, limit, offset,
+    )  # fmt: skip
+    return search_orders(session, scope, search, now=now)
 
 
 @router.get("/{report}", response_model=None)

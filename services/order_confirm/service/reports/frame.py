@@ -71,14 +71,14 @@ class ReportFrame:
 
 
 def frame_for(session: Session, scope: Scope, request: ReportRequest) -> ReportFrame:
-    tenants = _tenants_in_view(session, scope, request.tenant_id)
+    tenants = tenants_in_view(session, scope, request.tenant_id)
     tz = _timezone(request.timezone, tenants)
-    operator_ids, unattributed = _operators_in_view(session, scope, request.operator_id)
+    operator_ids, unattributed = operators_in_view(session, scope, request.operator_id)
     periods = tuple(buckets(request.first_day, request.last_day, tz, request.grouping))
     return ReportFrame(request, tenants, tz, periods, operator_ids, unattributed)
 
 
-def _tenants_in_view(session: Session, scope: Scope, tenant_id: int | None) -> tuple[Tenant, ...]:
+def tenants_in_view(session: Session, scope: Scope, tenant_id: int | None) -> tuple[Tenant, ...]:
     if tenant_id is not None and not scope.has_tenant(tenant_id):
         raise NotFound(f"No tenant {tenant_id}.")
     wanted = [tenant_id] if tenant_id is not None else sorted(scope.tenant_ids)
@@ -95,7 +95,7 @@ def _timezone(name: str | None, tenants: tuple[Tenant, ...]) -> ZoneInfo:
         raise InvalidPeriod(f"Unknown timezone {name!r}; use an IANA name such as 'Europe/Moscow'.") from None
 
 
-def _operators_in_view(session: Session, scope: Scope, operator_id: int | None) -> tuple[tuple[int, ...] | None, bool]:
+def operators_in_view(session: Session, scope: Scope, operator_id: int | None) -> tuple[tuple[int, ...] | None, bool]:
     if scope.role is Role.OPERATOR:
         if operator_id not in (None, scope.operator_id):
             raise NotFound(f"No operator {operator_id}.")

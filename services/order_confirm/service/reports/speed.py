@@ -6,6 +6,7 @@ An order's wait ends at its first call. An order nobody called counts as a miss 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlmodel import Session, col
 
 from services.order_confirm.domain.service_level import ServiceLevelTarget, service_level_target, share
 from services.order_confirm.domain.vocabulary import OrderStatus
-from services.order_confirm.models import Order
+from services.order_confirm.models import Order, Tenant
 from services.order_confirm.service.reports.frame import ReportFrame
 from services.order_confirm.service.reports.grouping import Facts, first_caller, labelled
 from services.order_confirm.service.reports.sql import counted, epoch_seconds, percentiles, seconds_between
@@ -32,12 +33,13 @@ COLUMNS = [
 ]
 
 
-def targets(frame: ReportFrame) -> dict[int, ServiceLevelTarget]:
-    return {tenant.id: service_level_target(tenant.policy) for tenant in frame.tenants if tenant.id is not None}
+def targets(tenants: Iterable[Tenant]) -> dict[int, ServiceLevelTarget]:
+    return {tenant.id: service_level_target(tenant.policy) for tenant in tenants if tenant.id is not None}
 
 
-def target_seconds(frame: ReportFrame) -> ColumnElement[int]:
-    by_tenant = {tenant_id: target.within_seconds for tenant_id, target in targets(frame).items()}
+def target_seconds(tenants: Iterable[Tenant]) -> ColumnElement[int]:
+    """Each order's own tenant's target, in seconds."""
+    by_tenant = {tenant_id: target.within_seconds for tenant_id, target in targets(tenants).items()}
     if not by_tenant:
         return literal(0)
     return case(by_tenant, value=col(Order.tenant_id), else_=literal(0))
@@ -57,7 +59,7 @@ def waited_seconds(now: datetime) -> ColumnElement[int]:
 def speed_report(session: Session, frame: ReportFrame, *, now: datetime) -> ReportTable:
     facts = Facts(frame, col(Order.received_at), first_caller(), col(Order.tenant_id))
     called = col(Order.first_attempt_at).isnot(None)
-    waited, target = waited_seconds(now), target_seconds(frame)
+    waited, target = waited_seconds(now), target_seconds(frame.tenants)
     query = facts.select(
         Order,
         func.count().label("orders"),
@@ -76,7 +78,7 @@ def speed_report(session: Session, frame: ReportFrame, *, now: datetime) -> Repo
     meta = {
         "targets": {
             str(tenant_id): {"target_share": target.target_share, "within_seconds": target.within_seconds}
-            for tenant_id, target in targets(frame).items()
+            for tenant_id, target in targets(frame.tenants).items()
         }
     }
     rows = labelled(session, frame, figures, lambda: _figures(None))
