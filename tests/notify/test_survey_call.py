@@ -193,3 +193,17 @@ def test_twilio_refusing_the_number_fails_the_survey_and_an_outage_retries_later
     assert waiting.status == "scheduled" and waiting.due_at == desk.clock() + timedelta(minutes=2)
     desk.clock.advance(minutes=2)
     assert desk.ring(outage_id).call.to == "+79160000008"
+
+
+def test_a_call_whose_end_was_never_reported_is_closed_with_what_was_answered(desk: SurveyDesk) -> None:
+    survey_id = due_survey(desk)
+    phone = desk.ring(survey_id)
+    phone.answer()
+    phone.press("4")  # ... and then Twilio's final status callback is lost
+    desk.clock.advance(minutes=59)
+    desk.dispatch()
+    assert desk.reports() == []
+    desk.clock.advance(minutes=2)
+    desk.dispatch()
+    [report] = desk.reports()
+    assert (report.status, report.csat, report.nps) == ("partial", 4, None)

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select, update
 from services.common.db import is_sqlite, transaction
 from services.common.runtime import Runtime
 from services.notify.domain.survey_rules import place_in_window
-from services.notify.domain.survey_status import SkipReason, SurveyCallStatus
+from services.notify.domain.survey_status import SkipReason, SurveyCallStatus, outcome_of_answered_call
 from services.notify.models import SurveyCall
 from services.notify.service.survey_reports import finish
 from services.notify.service.survey_rules import policy_of, rules_of
@@ -29,6 +29,9 @@ from services.notify.telephony import CallRejected, OutboundCall, TelephonyUnava
 log = structlog.get_logger(__name__)
 
 REQUEUE_AFTER = timedelta(minutes=5)
+# A call is over long before this; without a final status callback (lost, or Twilio never got it) it is
+# closed with what was answered, so order_confirm still gets its facts.
+ABANDON_AFTER = timedelta(hours=1)
 MAX_PLACEMENT_ATTEMPTS = 5
 BATCH = 200
 
@@ -49,6 +52,7 @@ def dispatch_due_surveys(runtime: NotifyRuntime, enqueue: Callable[[int], None])
                 session.add(survey)
                 assert survey.id is not None
                 queued.append(survey.id)
+        _close_abandoned(session, runtime, now)
         stale = session.exec(
             select(SurveyCall.id).where(
                 SurveyCall.status == SurveyCallStatus.QUEUED.value, col(SurveyCall.queued_at) < now - REQUEUE_AFTER
@@ -57,6 +61,21 @@ def dispatch_due_surveys(runtime: NotifyRuntime, enqueue: Callable[[int], None])
     for survey_id in [*queued, *(s for s in stale if s is not None)]:
         enqueue(survey_id)
     return len(queued)
+
+
+def _close_abandoned(session: Session, runtime: NotifyRuntime, now: datetime) -> None:
+    abandoned = session.exec(
+        select(SurveyCall)
+        .where(
+            col(SurveyCall.status).in_((SurveyCallStatus.DIALING.value, SurveyCallStatus.CALLING.value)),
+            col(SurveyCall.updated_at) < now - ABANDON_AFTER,
+        )
+        .limit(BATCH)
+    ).all()
+    for survey in abandoned:
+        answered = survey.answered_by is not None
+        outcome = outcome_of_answered_call(survey.csat, survey.nps, survey.answered_by) if answered else None
+        finish(session, runtime.outbox, survey, outcome or SurveyCallStatus.FAILED, now=now)
 
 
 def _lock_due(session: Session, now: datetime) -> list[SurveyCall]:
