@@ -139,5 +139,8 @@ def create_embedded_app(okno: Okno, *, on_startup: Callable[[Okno], None] | None
 
     app.mount(MOUNTS["integrations"], integrations_app.create_app(okno.integrations))
     app.mount(MOUNTS["notify"], notify_app.create_app(okno.notify))
+    from okno.sandbox import same_day_demo
+
+    app.mount(same_day_demo.MOUNT, same_day_demo.sandbox_app())  # the sandbox payment provider and pay page
     app.mount("/", order_confirm_app.create_app(okno.order_confirm))
     return app

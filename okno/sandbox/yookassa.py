@@ -28,8 +28,12 @@ from starlette.concurrency import run_in_threadpool
 class YooKassaSandbox:
     shop_id: str = "100500"
     secret_key: str = "test_okno_sandbox_secret"
-    public_url: str = "http://127.0.0.1:8000/sandbox/yookassa"  # where the pay page is reachable
-    notification_url: str | None = None  # the shop's HTTP notification URL (YooKassa dashboard setting)
+    # Where the pay page is reachable; None = the URL the API was called at (right behind a mount).
+    public_url: str | None = None
+    # The shop's notification URL (a YooKassa dashboard setting). "{origin}" is public_url without the
+    # sandbox's own path, "{shop_id}" the calling shop: one sandbox then serves every demo tenant.
+    notification_url: str | None = None
+    any_shop: bool = False  # accept every shop id that presents `secret_key` (the `okno run` sandbox)
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     created_by_key: dict[str, str] = field(default_factory=dict)
     create_requests: list[dict[str, Any]] = field(default_factory=list)
@@ -75,9 +79,10 @@ class YooKassaSandbox:
             return {"type": "notification", "event": event, "object": _public(self.payments[payment_id])}
 
     def notify(self, payment_id: str, event: str) -> int | None:
-        if not self.notification_url:
+        url = self.payments[payment_id].get("_notification_url")
+        if not url:
             return None
-        return httpx.post(self.notification_url, json=self.notification(payment_id, event), timeout=15).status_code
+        return httpx.post(url, json=self.notification(payment_id, event), timeout=15).status_code
 
     # --- the API --------------------------------------------------------------------------------------
 
@@ -103,6 +108,8 @@ class YooKassaSandbox:
         if confirmation.get("type") != "redirect":
             return _error(400, "invalid_request", "Only redirect confirmation is supported", "confirmation.type")
         payment_id = f"2{uuid.uuid4().hex[:7]}-000f-5000-9000-{uuid.uuid4().hex[:12]}"
+        public_url = self.public_url or str(request.url).removesuffix("/v3/payments")
+        shop_id = _basic_user(request)
         payment = {
             "id": payment_id,
             "status": "pending",
@@ -111,7 +118,7 @@ class YooKassaSandbox:
             "confirmation": {
                 "type": "redirect",
                 "return_url": confirmation.get("return_url"),
-                "confirmation_url": f"{self.public_url}/pay/{payment_id}",
+                "confirmation_url": f"{public_url}/pay/{payment_id}",
             },
             "created_at": _now(),
             "description": body.get("description"),
@@ -120,6 +127,11 @@ class YooKassaSandbox:
             "refundable": False,
             "test": True,
             "_capture": bool(body.get("capture", False)),
+            "_public_url": public_url,
+            "_notification_url": (self.notification_url or "").format(
+                origin=public_url.removesuffix("/sandbox/yookassa"), shop_id=shop_id
+            )
+            or None,
         }
         with self.lock:
             self.payments[payment_id] = payment
@@ -187,8 +199,9 @@ class YooKassaSandbox:
 
     async def _pay(self, payment_id: str, request: Request) -> RedirectResponse:
         form = await request.form()
+        page = str(request.url)
         if payment_id not in self.payments:
-            return RedirectResponse(f"{self.public_url}/pay/{payment_id}", status_code=303)
+            return RedirectResponse(page, status_code=303)
         if form.get("action") == "pay":
             payment = self.pay(payment_id)
             event = "payment.succeeded" if payment["status"] == "succeeded" else "payment.waiting_for_capture"
@@ -199,13 +212,22 @@ class YooKassaSandbox:
         # A worker thread, because in `okno run` the shop's webhook is served by this very event loop.
         with contextlib.suppress(httpx.HTTPError):
             await run_in_threadpool(self.notify, payment_id, event)
-        return RedirectResponse(f"{self.public_url}/pay/{payment_id}", status_code=303)
+        return RedirectResponse(page, status_code=303)
 
     def _auth(self, request: Request) -> JSONResponse | None:
-        expected = "Basic " + base64.b64encode(f"{self.shop_id}:{self.secret_key}".encode()).decode()
+        shop_id = _basic_user(request) if self.any_shop else self.shop_id
+        expected = "Basic " + base64.b64encode(f"{shop_id}:{self.secret_key}".encode()).decode()
         if request.headers.get("Authorization") != expected:
             return _error(401, "invalid_credentials", "Authentication by given credentials failed", None)
         return None
+
+
+def _basic_user(request: Request) -> str:
+    header = request.headers.get("Authorization", "")
+    try:
+        return base64.b64decode(header.removeprefix("Basic ")).decode().split(":", 1)[0]
+    except (ValueError, UnicodeDecodeError):
+        return ""
 
 
 def _public(payment: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,59 @@
+"""Same-day delivery in `okno run`: the shop's own couriers and a sandbox YooKassa with a local pay page.
+
+The sandbox speaks YooKassa's API, so integrations uses its production YooKassa adapter; paying on the
+page at `/sandbox/yookassa/pay/<id>` posts the notification back to integrations like YooKassa would.
+Texts go to notify's sandbox outbox (`/notify/sandbox/sms`) while no Twilio credentials are set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from sqlmodel import select
+
+from okno.embedded import Okno
+from okno.sandbox.yookassa import YooKassaSandbox
+from services.common.db import transaction
+from services.integrations.models import CourierSetup, PaymentSetup
+from services.integrations.service.provider_setup import configure_courier, configure_payments
+
+MOUNT = "/sandbox/yookassa"
+SANDBOX_SECRET_KEY = "okno-sandbox-yookassa-secret"
+DEMO_COURIER: dict[str, Any] = {
+    "cutoff": "18:00",
+    "min_lead_minutes": 60,
+    "zones": [{"city": "Москва"}, {"city": "Moscow"}],
+    "windows": [
+        {"code": "12-15", "start": "12:00", "end": "15:00", "capacity": 3, "price": "390.00"},
+        {"code": "15-18", "start": "15:00", "end": "18:00", "capacity": 5, "price": "350.00"},
+        {"code": "18-22", "start": "18:00", "end": "22:00", "capacity": 8, "price": "350.00"},
+    ],
+    "ineligible_sku_prefixes": ["FRZ-"],
+    "currency": "RUB",
+}
+
+
+def sandbox_app() -> FastAPI:
+    sandbox = YooKassaSandbox(
+        secret_key=SANDBOX_SECRET_KEY,
+        any_shop=True,
+        notification_url="{origin}/integrations/v1/payments/{shop_id}/yookassa",
+    )
+    return sandbox.app
+
+
+def seed_same_day(okno: Okno, *, tenant: str, base_url: str) -> None:
+    """Own couriers and sandbox payments for a demo tenant, unless someone configured it already."""
+    now = okno.integrations.clock()
+    with transaction(okno.integrations.engine) as session:
+        if session.exec(select(CourierSetup.id).where(CourierSetup.tenant == tenant)).first() is None:
+            configure_courier(session, tenant, "own", DEMO_COURIER, now=now)
+        if session.exec(select(PaymentSetup.id).where(PaymentSetup.tenant == tenant)).first() is None:
+            settings = {
+                "base_url": f"{base_url.rstrip('/')}{MOUNT}",
+                "shop_id": tenant,
+                "secret_key": SANDBOX_SECRET_KEY,
+                "return_url": f"{base_url.rstrip('/')}/console/",
+            }
+            configure_payments(session, tenant, "sandbox", settings, link_ttl_minutes=30, now=now)

@@ -1,0 +1,71 @@
+"""`okno run`: the sandbox provider's pay page pays a texted link inside one process (no Twilio, no YooKassa)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from okno.commands.tenants import Engines, add_operator, add_tenant, set_status
+from okno.embedded import Okno, build_okno, create_embedded_app
+from okno.sandbox.same_day_demo import seed_same_day
+from services.order_confirm.domain.vocabulary import OperatorStatus, Role
+from services.order_confirm.models import Order
+from services.order_confirm.service.tenancy import OperatorSpec, TenantSpec
+from tests.intake.shop import DEMO_SECRET, order_body, post_order
+from tests.support import live_server, wait_until
+
+
+@pytest.fixture
+def embedded(database_url: str) -> Iterator[tuple[Okno, str]]:
+    okno = build_okno(database_url=database_url, redis_url="", migrate=False)  # in-process broker, as `okno run`
+    with live_server(create_embedded_app(okno)) as url:
+        okno.order_confirm.settings.integrations_url = f"{url}/integrations"
+        yield okno, url
+    for runtime in okno.runtimes:
+        runtime.engine.dispose()
+
+
+def test_the_customer_pays_on_the_sandbox_page_and_the_owner_sees_the_order_paid(embedded: tuple[Okno, str]) -> None:
+    okno, url = embedded
+    engines = Engines(okno.order_confirm.engine, okno.integrations.engine)
+    add_tenant(engines, TenantSpec("demo", "Demo Tea", "Europe/Moscow", "RU"), webhook_secret=DEMO_SECRET)
+    add_operator(engines, OperatorSpec("olga", "Olga", Role.OPERATOR, "password-123", ("demo",), 200))
+    set_status(engines, "olga", OperatorStatus.AVAILABLE)
+    seed_same_day(okno, tenant="demo", base_url=url)
+    with httpx.Client(base_url=url, timeout=30, follow_redirects=True) as web:
+        assert post_order(web, "demo", order_body("D-1")).status_code == 202
+        order_id = wait_until(lambda: _order_id(okno, "D-1"), timeout=20, message="order D-1")
+        assert order_id is not None
+        token = web.post("/api/v1/auth/token", data={"username": "olga", "password": "password-123"}).json()
+        web.headers["Authorization"] = f"Bearer {token['access_token']}"
+
+        created = web.post(f"/api/v1/orders/{order_id}/payment-link", json={})
+        assert created.status_code == 201, created.text
+        link = created.json()
+        assert link["url"].startswith(f"{url}/sandbox/yookassa/pay/")
+
+        outbox = wait_until(lambda: link["url"] in web.get("/notify/sandbox/sms").text, message="SMS in outbox")
+        assert outbox
+        page = web.get(link["url"])
+        assert "750.00 RUB" in page.text
+        paid = web.post(link["url"], data={"action": "pay"})
+        assert re.search(r"Status: <b id=status>succeeded</b>", paid.text)
+
+        wait_until(lambda: _status(okno, order_id) == "paid", timeout=20, message="order paid")
+        assert web.get(f"/api/v1/orders/{order_id}/payment-link").json()["status"] == "paid"
+
+
+def _order_id(okno: Okno, external_id: str) -> int | None:
+    with Session(okno.order_confirm.engine) as session:
+        order = session.exec(select(Order).where(Order.external_id == external_id)).first()
+        return order.id if order else None
+
+
+def _status(okno: Okno, order_id: int) -> str:
+    with Session(okno.order_confirm.engine) as session:
+        order = session.get(Order, order_id)
+        return order.status if order else ""
