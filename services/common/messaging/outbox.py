@@ -82,7 +82,10 @@ class Outbox:
     def _after_commit(self, session: Session) -> None:
         ids: list[int] = session.info.pop(_PENDING_KEY, [])
         if ids and self.relay_enabled:
-            self.publish_pending(ids)
+            # The session still holds its connection during after_commit; publishing there needs a second
+            # one, and under load every pooled connection ends up waiting for a second (pool starvation).
+            # after_transaction_end of the root transaction runs once its connection is back in the pool.
+            event.listen(session, "after_transaction_end", lambda *_: self.publish_pending(ids), once=True)
 
     def publish_pending(self, ids: list[int] | None = None, *, limit: int = 500) -> int:
         """Publish unsent rows (the given ones, or the oldest past the grace period); returns how many."""
