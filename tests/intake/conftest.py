@@ -8,11 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from okno.commands.tenants import Engines, add_operator, add_tenant, set_status
-from okno.embedded import Okno, create_embedded_app
+from okno.embedded import MOUNTS, Okno
+from services.integrations import app as integrations_app
 from services.order_confirm.domain.vocabulary import OperatorStatus, Role
 from services.order_confirm.models import Customer, Operator, Order, Task
 from services.order_confirm.service.tenancy import OperatorSpec, TenantSpec
@@ -75,7 +77,10 @@ class Shop:
 
 @pytest.fixture
 def base_url(okno: Okno) -> Iterator[str]:
-    with live_server(create_embedded_app(okno)) as url:
+    """integrations mounted where the embedded app mounts it; order_confirm is reached through the broker only."""
+    app = FastAPI()
+    app.mount(MOUNTS["integrations"], integrations_app.create_app(okno.integrations))
+    with live_server(app) as url:
         yield url
 
 
