@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel
 
-from services.order_confirm.api.deps import AuditReaderScope, SessionDep
+from services.order_confirm.api.deps import DB_INT_MAX, AuditReaderScope, QueryId, SessionDep
 from services.order_confirm.service import audit_log
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -35,10 +35,10 @@ def list_audit(
     entity: Annotated[str | None, Query(max_length=40)] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=60)] = None,
-    actor_id: int | None = None,
+    actor_id: QueryId | None = None,
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
-    before_id: Annotated[int | None, Query(description="Page: entries older than this id")] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=DB_INT_MAX, description="Page: entries older than this id")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AuditEntryView]:
     where = audit_log.AuditFilter(entity, entity_id, action, actor_id, since, until, before_id, limit)

@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict
 
-from services.order_confirm.api.deps import NowDep, SessionDep, SupervisorScope
+from services.order_confirm.api.deps import BodyId, NowDep, PathId, SessionDep, SupervisorScope
 from services.order_confirm.models import CoverRule
 from services.order_confirm.service import cover
 
@@ -25,9 +25,9 @@ class CoverRuleView(BaseModel):
 
 class CoverRuleRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    tenant_id: int
-    owner_id: int
-    cover_id: int
+    tenant_id: BodyId
+    owner_id: BodyId
+    cover_id: BodyId
 
 
 def _view(rule: CoverRule) -> CoverRuleView:
@@ -48,6 +48,6 @@ def set_rule(session: SessionDep, scope: SupervisorScope, now: NowDep, body: Cov
 
 
 @router.delete("/{rule_id}", status_code=204, response_class=Response)
-def delete_rule(session: SessionDep, scope: SupervisorScope, now: NowDep, rule_id: int) -> Response:
+def delete_rule(session: SessionDep, scope: SupervisorScope, now: NowDep, rule_id: PathId) -> Response:
     cover.delete_rule(session, scope, rule_id, now=now)
     return Response(status_code=204)

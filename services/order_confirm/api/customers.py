@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from services.order_confirm.api.deps import NowDep, SessionDep, SupervisorScope, WorkerScope
+from services.order_confirm.api.deps import BodyId, NowDep, PathId, SessionDep, SupervisorScope, WorkerScope
 from services.order_confirm.api.views import CustomerBrief, OrderBrief, customer_brief, order_brief
 from services.order_confirm.models import Note, TimelineEvent
 from services.order_confirm.service import customers
@@ -57,12 +57,12 @@ class CustomerHistoryView(BaseModel):
 class NoteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: NoteText
-    order_id: int | None = None
+    order_id: BodyId | None = None
 
 
 class OwnerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    operator_id: int
+    operator_id: BodyId
     reason: Reason
 
 
@@ -75,7 +75,7 @@ def _event(event: TimelineEvent) -> EventView:
 
 
 @router.get("/{customer_id}", response_model=CustomerHistoryView, responses=NOT_FOUND)
-def customer_history(session: SessionDep, scope: WorkerScope, customer_id: int) -> CustomerHistoryView:
+def customer_history(session: SessionDep, scope: WorkerScope, customer_id: PathId) -> CustomerHistoryView:
     found = customers.history(session, scope, customer_id)
     return CustomerHistoryView(
         customer=customer_brief(found.customer),
@@ -87,14 +87,14 @@ def customer_history(session: SessionDep, scope: WorkerScope, customer_id: int) 
 
 
 @router.post("/{customer_id}/notes", response_model=NoteView, status_code=201, responses=NOT_FOUND)
-def add_note(session: SessionDep, scope: WorkerScope, now: NowDep, customer_id: int, body: NoteRequest) -> NoteView:
+def add_note(session: SessionDep, scope: WorkerScope, now: NowDep, customer_id: PathId, body: NoteRequest) -> NoteView:
     note = customers.add_note(session, scope, customer_id, text=body.text, order_id=body.order_id, now=now)
     return _note(note)
 
 
 @router.post("/{customer_id}/owner", response_model=CustomerBrief, responses=NOT_FOUND)
 def reassign_owner(
-    session: SessionDep, scope: SupervisorScope, now: NowDep, customer_id: int, body: OwnerRequest
+    session: SessionDep, scope: SupervisorScope, now: NowDep, customer_id: PathId, body: OwnerRequest
 ) -> CustomerBrief:
     customer = customers.reassign_owner(
         session, scope, customer_id, new_owner_id=body.operator_id, reason=body.reason, now=now

@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
+from pydantic import Field
 from sqlmodel import Session
 
 from services.common.db import transaction
@@ -24,6 +25,11 @@ from services.order_confirm.service import auth
 from services.order_confirm.service.scope import Scope, scope_of
 
 TOKEN_URL = "/api/v1/auth/token"
+# Ids are 32-bit integer columns on PostgreSQL; anything outside is rejected as input, never sent to the DB.
+DB_INT_MAX = 2_147_483_647
+PathId = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
+QueryId = Annotated[int, Query(ge=1, le=DB_INT_MAX)]
+BodyId = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 

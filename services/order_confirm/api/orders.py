@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
 from services.common.problems import NotFound, PreconditionFailed
-from services.order_confirm.api.deps import CurrentScope, NowDep, RuntimeDep, SessionDep, WorkerScope
+from services.order_confirm.api.deps import CurrentScope, NowDep, PathId, RuntimeDep, SessionDep, WorkerScope
 from services.order_confirm.api.views import AttemptView, OrderView, attempt_view, order_view
 from services.order_confirm.domain.reasons import CancelReason
 from services.order_confirm.domain.vocabulary import Disposition, Role
@@ -68,7 +68,7 @@ def _version(if_match: str | None) -> int | None:
 
 
 @router.get("/{order_id}", response_model=OrderView, responses=ERRORS)
-def get_order(session: SessionDep, scope: CurrentScope, response: Response, order_id: int) -> OrderView:
+def get_order(session: SessionDep, scope: CurrentScope, response: Response, order_id: PathId) -> OrderView:
     if scope.role is Role.CLIENT_MANAGER:
         raise NotFound(f"No order {order_id}.")
     detail = order_detail(session, scope, order_id)
@@ -78,7 +78,7 @@ def get_order(session: SessionDep, scope: CurrentScope, response: Response, orde
 
 @router.post("/{order_id}/call", response_model=AttemptResult, responses=ERRORS)
 def start_call(
-    session: SessionDep, runtime: RuntimeDep, scope: WorkerScope, now: NowDep, order_id: int
+    session: SessionDep, runtime: RuntimeDep, scope: WorkerScope, now: NowDep, order_id: PathId
 ) -> AttemptResult:
     attempt = calls.start_call(session, runtime, scope, order_id, now)
     return AttemptResult(attempt=attempt_view(attempt), order=order_view(order_detail(session, scope, order_id)))
@@ -102,7 +102,7 @@ def record_attempt(
     runtime: RuntimeDep,
     scope: WorkerScope,
     now: NowDep,
-    order_id: int,
+    order_id: PathId,
     body: AttemptRequest,
     idempotency_key: IdempotencyKey = None,
 ) -> AttemptResult:
@@ -117,7 +117,7 @@ def confirm(
     runtime: RuntimeDep,
     scope: WorkerScope,
     now: NowDep,
-    order_id: int,
+    order_id: PathId,
     body: ConfirmRequest,
     idempotency_key: IdempotencyKey = None,
 ) -> AttemptResult:
@@ -132,7 +132,7 @@ def cancel(
     runtime: RuntimeDep,
     scope: WorkerScope,
     now: NowDep,
-    order_id: int,
+    order_id: PathId,
     body: CancelRequest,
     idempotency_key: IdempotencyKey = None,
 ) -> AttemptResult:
@@ -154,7 +154,7 @@ def change(
     scope: WorkerScope,
     now: NowDep,
     response: Response,
-    order_id: int,
+    order_id: PathId,
     body: changes.OrderPatch,
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=40)] = None,
 ) -> OrderView:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
-from services.order_confirm.api.deps import NowDep, RuntimeDep, SessionDep, WorkerScope
+from services.order_confirm.api.deps import NowDep, PathId, RuntimeDep, SessionDep, WorkerScope
 from services.order_confirm.api.views import QueueItem, TaskView, queue_item, task_view
 from services.order_confirm.service import queue
 
@@ -33,5 +33,5 @@ def claim_next(
 
 
 @router.post("/{task_id}/release", response_model=TaskView)
-def release(session: SessionDep, scope: WorkerScope, now: NowDep, task_id: int) -> TaskView:
+def release(session: SessionDep, scope: WorkerScope, now: NowDep, task_id: PathId) -> TaskView:
     return task_view(queue.release(session, scope, task_id, now))
