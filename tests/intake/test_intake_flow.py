@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from services.order_confirm.domain.vocabulary import OperatorStatus, OrderStatus
 from services.order_confirm.models import Customer, OrderItem, TimelineEvent
@@ -22,7 +22,7 @@ def timeline(shop: Shop, external_id: str) -> list[str]:
     customer = shop.customer_of(external_id)
     with shop.session() as session:
         events = session.exec(
-            select(TimelineEvent).where(TimelineEvent.customer_id == customer.id).order_by(TimelineEvent.id)
+            select(TimelineEvent).where(TimelineEvent.customer_id == customer.id).order_by(col(TimelineEvent.id))
         )
         return [event.kind for event in events]
 
