@@ -121,7 +121,8 @@ class MetricsMiddleware:
         started = time.perf_counter()
         status = 500
         body = bytearray()
-        is_webhook = scope.get("path", "").startswith(WEBHOOK_ROUTE_PREFIX)
+        # Mounted apps (`okno run`) see the full path, e.g. /integrations/v1/webhooks/acme/orders.
+        is_webhook = WEBHOOK_ROUTE_PREFIX in scope.get("path", "")
 
         async def remember(message: Message) -> None:
             nonlocal status
@@ -137,7 +138,7 @@ class MetricsMiddleware:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             labels = (self.metrics.service, scope.get("method", ""), route, str(status))
             self.metrics.http_latency.labels(*labels).observe(time.perf_counter() - started)
-            if is_webhook and route != "unmatched":
+            if is_webhook and route.startswith(WEBHOOK_ROUTE_PREFIX):
                 self.metrics.webhooks.labels(self.metrics.service, route, webhook_outcome(status, bytes(body))).inc()
 
 
