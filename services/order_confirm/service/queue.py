@@ -18,7 +18,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from services.common.problems import Conflict, NotFound
 from services.order_confirm.domain.vocabulary import TaskStatus
 from services.order_confirm.models import Customer, Order, Task
-from services.order_confirm.service.scope import Scope, visible_tasks
+from services.order_confirm.service.scope import Scope, my_tasks
 
 
 class TaskLeased(Conflict):
@@ -42,11 +42,7 @@ def queue_query(scope: Scope, now: datetime) -> SelectOfScalar[Task]:
     is_due = case((col(Task.due_at) <= now, 0), else_=1)
     return (
         select(Task)
-        .where(
-            visible_tasks(scope),
-            col(Task.assignee_id) == scope.operator_id,
-            col(Task.status) == TaskStatus.OPEN.value,
-        )
+        .where(my_tasks(scope), col(Task.status) == TaskStatus.OPEN.value)
         .order_by(is_due, col(Task.priority).desc(), col(Task.due_at), col(Task.id))
     )
 
@@ -72,7 +68,7 @@ def claim_next(
     if key:
         held = session.exec(
             select(Task).where(
-                visible_tasks(scope),
+                my_tasks(scope),
                 col(Task.lease_operator_id) == scope.operator_id,
                 col(Task.lease_key) == key,
                 col(Task.lease_expires_at) > now,
@@ -100,7 +96,7 @@ def claim_next(
 
 def release(session: Session, scope: Scope, task_id: int, now: datetime) -> Task:
     """Give a claimed task back to the queue (the operator stepped away from it)."""
-    task = session.exec(select(Task).where(col(Task.id) == task_id, visible_tasks(scope)).with_for_update()).first()
+    task = session.exec(select(Task).where(col(Task.id) == task_id, my_tasks(scope)).with_for_update()).first()
     if task is None or task.assignee_id != scope.operator_id:
         raise NotFound(f"No task {task_id} in your queue.")
     if task.lease_operator_id == scope.operator_id:
