@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from okno.commands.tenants import Engines, add_operator, add_tenant, set_status
-from okno.embedded import MOUNTS, Okno
+from okno.embedded import MOUNTS, Okno, build_okno, create_embedded_app
 from services.integrations import app as integrations_app
 from services.order_confirm.domain.vocabulary import OperatorStatus, Role
 from services.order_confirm.models import Customer, Operator, Order, Task
@@ -34,8 +34,10 @@ class Shop:
     slug: str = TENANT
     secret: str = DEMO_SECRET
 
-    def add_operator(self, login: str, *, status: OperatorStatus | None = None, capacity: int = 200) -> int:
-        spec = OperatorSpec(login, login.title(), Role.OPERATOR, "password-123", (self.slug,), capacity)
+    def add_operator(
+        self, login: str, *, status: OperatorStatus | None = None, capacity: int = 200, role: Role = Role.OPERATOR
+    ) -> int:
+        spec = OperatorSpec(login, login.title(), role, "password-123", (self.slug,), capacity)
         operator_id = add_operator(self.engines, spec)
         if status is not None:
             set_status(self.engines, login, status)
@@ -90,3 +92,24 @@ def shop(okno: Okno, base_url: str) -> Iterator[Shop]:
     add_tenant(engines, TenantSpec(TENANT, "ACME Tea", "Europe/Moscow", "RU"), webhook_secret=DEMO_SECRET)
     with httpx.Client(base_url=base_url, timeout=30) as client:
         yield Shop(okno, client, engines)
+
+
+@pytest.fixture
+def console(database_url: str) -> Iterator[Shop]:
+    """What `okno run` serves: the embedded app with its in-process broker and worker, on a real socket."""
+    instance = build_okno(database_url=database_url, redis_url="", migrate=False)
+    engines = Engines(instance.order_confirm.engine, instance.integrations.engine)
+    add_tenant(engines, TenantSpec(TENANT, "ACME Tea", "Europe/Moscow", "RU"), webhook_secret=DEMO_SECRET)
+    with (
+        live_server(create_embedded_app(instance)) as url,
+        httpx.Client(base_url=url, timeout=30) as client,
+    ):
+        yield Shop(instance, client, engines)
+    for runtime in instance.runtimes:
+        runtime.engine.dispose()
+
+
+def login(client: httpx.Client, login: str, password: str = "password-123") -> dict[str, str]:
+    response = client.post("/api/v1/auth/token", data={"username": login, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}

@@ -17,8 +17,9 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(customers.router)
     app.include_router(cover.router)
     app.include_router(audit.router)
-    from services.order_confirm.api import reports
+    from services.order_confirm.api import daily_reports, reports
 
+    app.include_router(daily_reports.router)  # before reports: `/reports/{report}` would swallow `/daily`
     app.include_router(reports.router)
     from services.order_confirm.api import same_day
 
@@ -26,6 +27,9 @@ def include_routers(app: FastAPI) -> None:
     from services.order_confirm.api import ratings
 
     app.include_router(ratings.router)
+    from services.order_confirm.api import staff
+
+    app.include_router(staff.router)
     from services.order_confirm.api import console, events, floor
 
     app.include_router(events.router)
