@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -114,7 +115,13 @@ def work(engine: Engine, scope: Scope, deadline: float, tally: Tally) -> None:
         with tally.lock:
             tally.latencies.append(elapsed)
             tally.claimed.append(task_id)
-        if not close(engine, scope, task_id):
+        try:
+            closed = close(engine, scope, task_id)
+        except Exception as error:  # as above
+            with tally.lock:
+                tally.errors.append(repr(error))
+            continue
+        if not closed:
             with tally.lock:
                 tally.lost_leases += 1
 
@@ -134,24 +141,44 @@ def close(engine: Engine, scope: Scope, task_id: int) -> bool:
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def run(url: str, *, operators: int, tabs: int, duration: float, pool_size: int) -> int:
+def run_share(url: str, operator_ids: list[int], tabs: int, deadline: float, pool_size: int) -> Tally:
+    """One process's share of the operators, each with `tabs` threads."""
     engine = make_engine(url, pool_size=pool_size)
-    all_scopes = scopes(engine)[:operators]
     tally = Tally()
-    deadline = time.monotonic() + duration
     threads = [
         threading.Thread(target=work, args=(engine, scope, deadline, tally), daemon=True)
-        for scope in all_scopes
+        for scope in scopes(engine)
+        if scope.operator_id in operator_ids
         for _ in range(tabs)
     ]
-    started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    wall = time.monotonic() - started
     engine.dispose()
-    return report(tally, workers=len(threads), wall=wall)
+    tally.lock = None  # type: ignore[assignment]  # locks do not cross process boundaries
+    return tally
+
+
+def run(url: str, *, operators: int, tabs: int, duration: float, pool_size: int, processes: int) -> int:
+    """Spread the workers over `processes` (one Python process alone is limited by its GIL, not the DB)."""
+    ids = list(range(1, operators + 1))
+    started = time.monotonic()
+    deadline_offset = duration
+    with ProcessPoolExecutor(max_workers=processes) as pool:
+        shares = [
+            pool.submit(run_share, url, ids[n::processes], tabs, time.monotonic() + deadline_offset, pool_size)
+            for n in range(processes)
+        ]
+        tallies = [share.result() for share in shares]
+    wall = time.monotonic() - started
+    total = Tally()
+    for tally in tallies:
+        total.latencies += tally.latencies
+        total.claimed += tally.claimed
+        total.lost_leases += tally.lost_leases
+        total.errors += tally.errors
+    return report(total, workers=operators * tabs, wall=wall)
 
 
 def report(tally: Tally, *, workers: int, wall: float) -> int:
@@ -174,13 +201,24 @@ def main() -> int:
     parser.add_argument("--tabs", type=int, default=2, help="concurrent workers per operator (browser tabs)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds")
     parser.add_argument("--tasks", type=int, default=60_000, help="open tasks seeded (the queue must not run dry)")
-    parser.add_argument("--pool-size", type=int, default=20, help="connections (x3 with overflow) to PostgreSQL")
+    parser.add_argument("--pool-size", type=int, default=10, help="connections per process (x3 with overflow)")
+    parser.add_argument("--processes", type=int, default=2, help="client processes sharing the workers")
     parser.add_argument("--database-url", help="an already seeded database (default: a fresh one, dropped after)")
     args = parser.parse_args()
     url = args.database_url or build_database(args.operators, args.tasks)
-    print(f"{args.operators} operators x {args.tabs} tabs for {args.duration:.0f} s on {url.rsplit('/', 1)[1]}")
+    print(
+        f"{args.operators} operators x {args.tabs} tabs in {args.processes} processes "
+        f"for {args.duration:.0f} s on {url.rsplit('/', 1)[1]}"
+    )
     try:
-        return run(url, operators=args.operators, tabs=args.tabs, duration=args.duration, pool_size=args.pool_size)
+        return run(
+            url,
+            operators=args.operators,
+            tabs=args.tabs,
+            duration=args.duration,
+            pool_size=args.pool_size,
+            processes=args.processes,
+        )
     finally:
         if not args.database_url:
             drop_database(url)
