@@ -35,6 +35,9 @@ def on_payment_status(
     current = session.exec(select(PaymentLink).where(PaymentLink.link_id == report.link_id)).first()
     if current is not None and not _forward(current.status, report.status) and current.sms_status == report.sms_status:
         return
+    # The console's live stream watches each order's version: a new link fact is worth a refresh. An
+    # order awaiting payment is not editable, so this cannot turn an operator's edit into a stale one.
+    _touch(session, order, now)
     if current is not None and not _forward(current.status, report.status):
         current.sms_status = report.sms_status  # only the SMS delivery news is new
         session.add(current)
@@ -97,8 +100,6 @@ def _paid(
     before = order.status
     if move_order(order, OrderStatus.PAID):
         order.payment_status = "paid"
-        order.version += 1
-        order.updated_at = now
         session.add(order)
     audit.record(
         session,
@@ -161,6 +162,12 @@ def _owner_task(
     session.add(task)
     session.flush()
     return task
+
+
+def _touch(session: Session, order: Order, now: datetime) -> None:
+    order.version += 1
+    order.updated_at = now
+    session.add(order)
 
 
 def _order(session: Session, tenant_slug: str, order_id: int) -> Order | None:
