@@ -46,3 +46,25 @@ class OrderConfirmSettings(ServiceSettings):
         gt=0,
         description="Idle time after which a live-update stream sends a keep-alive comment (proxies drop silent ones)",
     )
+    events_stream_seconds: float = Field(
+        120.0,
+        gt=0,
+        description="A live-update stream ends after this long and the console reconnects at once, so streams "
+        "spread over new API replicas and a restarting server waits at most this long for them",
+    )
+    daily_report_sweep_seconds: float = Field(
+        300.0, gt=0, description="How often the scheduler looks for tenants whose daily report is due"
+    )
+    daily_report_ready_hour: int = Field(
+        6,
+        ge=0,
+        le=23,
+        description="Tenant-local hour after which yesterday's daily report is generated (late surveys are in)",
+    )
+    daily_report_catch_up_days: int = Field(
+        7, ge=1, le=31, description="Closed days a restarted scheduler still generates missing daily reports for"
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Where browsers reach order_confirm; used in links sent to shops (daily report download)",
+    )

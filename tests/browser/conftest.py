@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from okno.commands.tenants import Engines, add_operator, add_tenant, set_status
 from okno.embedded import Okno, create_embedded_app
 from services.order_confirm.domain.vocabulary import OperatorStatus, Role
-from services.order_confirm.models import Operator, Order
+from services.order_confirm.models import Customer, Operator, Order
 from services.order_confirm.service.tenancy import OperatorSpec, TenantSpec
 from tests.intake.shop import DEMO_SECRET, order_body, post_order
 from tests.support import live_server
@@ -89,9 +89,18 @@ class Console:
             response = post_order(client, TENANT, order_body(external_id, **changes))  # type: ignore[arg-type]
         assert response.status_code == 202, response.text
 
-    def order_id(self, external_id: str) -> int | None:
+    def owner_of(self, external_id: str) -> str:
         with Session(self.engines.order_confirm) as session:
-            return session.exec(select(Order.id).where(Order.external_id == external_id)).first()
+            order = session.exec(select(Order).where(Order.external_id == external_id)).one()
+            customer = session.get(Customer, order.customer_id)
+            assert customer is not None and customer.owner_id is not None
+            owner = session.get(Operator, customer.owner_id)
+            assert owner is not None
+            return owner.login
+
+    def customer_id_of(self, external_id: str) -> int:
+        with Session(self.engines.order_confirm) as session:
+            return session.exec(select(Order.customer_id).where(Order.external_id == external_id)).one()
 
     def open(self, login: str | None = None) -> Page:
         """A fresh browser context (its own session storage) at 1366×768, signed in as `login`."""

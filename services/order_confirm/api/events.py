@@ -9,6 +9,9 @@ log). Events:
             caller's queue (the same rows `GET /api/v1/queue` returns) changed;
 - `floor`   `{}`: something on the supervisor's floor (`GET /api/v1/floor`) changed (supervisors, admins);
 - `reauth`  the access token expired or the login ended: refresh the token and reconnect. The stream ends.
+
+A stream also ends after `events_stream_seconds` (the client reconnects at once and gets `ready`): long-lived
+connections then spread over new replicas after a deploy, and a stopping server never waits long for them.
 """
 
 from __future__ import annotations
@@ -72,7 +75,8 @@ async def _stream(request: Request, runtime: OrderConfirmRuntime, watch: Watch) 
     sent = 0
     yield f"retry: {int(poll * 3000)}\n" + _frame("ready", {"poll_seconds": poll})
     last_write = time.monotonic()
-    while not await request.is_disconnected():
+    ends_at = last_write + runtime.settings.events_stream_seconds
+    while time.monotonic() < ends_at and not await request.is_disconnected():
         await anyio.sleep(poll)
         try:
             found = await anyio.to_thread.run_sync(_look, runtime, watch)

@@ -143,15 +143,15 @@ def _tenant_queues(session: Session, scope: Scope, now: datetime) -> list[Tenant
     )
     open_filter = (Task.status == TaskStatus.OPEN.value, visible_tasks(scope))
     per_tenant = select(Task.tenant_id, func.count()).group_by(col(Task.tenant_id))
-    open_counts = dict(session.exec(per_tenant.where(*open_filter)))
-    due_counts = dict(session.exec(per_tenant.where(*open_filter, col(Task.due_at) <= now)))
+    open_counts = dict(session.exec(per_tenant.where(*open_filter)).all())
+    due_counts = dict(session.exec(per_tenant.where(*open_filter, col(Task.due_at) <= now)).all())
     pool_counts = dict(
         session.exec(
             select(Customer.tenant_id, func.count(func.distinct(Customer.id)))
             .join(Order, col(Order.customer_id) == col(Customer.id))
             .where(visible_customers(scope), col(Customer.owner_id).is_(None), col(Order.closed_at).is_(None))
             .group_by(col(Customer.tenant_id))
-        )
+        ).all()
     )
     return [
         TenantQueue(

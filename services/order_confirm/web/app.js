@@ -33,7 +33,7 @@ function ShortcutHelp({ onClose }) {
 }
 
 function Shell({ current }) {
-  useLanguage();
+  const lang = useLanguage();
   const path = useObservable(route);
   const [help, setHelp] = useState(false);
   const role = current.operator.role;
@@ -66,7 +66,7 @@ function Shell({ current }) {
       </nav>
       <span class="spacer"></span>
       <${LiveBadge} />
-      <select class="language" aria-label=${t("language")} value=${document.documentElement.lang}
+      <select class="language" aria-label=${t("language")} value=${lang}
         onChange=${(e) => chooseLanguage(e.target.value)} data-testid="language">
         ${Object.entries(LANGUAGES).map(([code, name]) => html`<option key=${code} value=${code}>${name}</option>`)}
       </select>

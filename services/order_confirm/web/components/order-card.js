@@ -1,5 +1,5 @@
 // The order card: everything about one order and every action of the call, each on one key.
-import { html, useCallback, useEffect, useState } from "../lib/html.js";
+import { html, useCallback, useEffect, useRef, useState } from "../lib/html.js";
 import { ApiError, get, idempotencyKey, post, session } from "../lib/api.js";
 import { dateTime, day, duration, money, t, useLanguage } from "../lib/i18n.js";
 import { useShortcuts } from "../lib/keys.js";
@@ -38,7 +38,7 @@ function Phone({ phone }) {
     setTimeout(() => setCopied(false), 1500);
   }
   return html`<button type="button" class="phone" onClick=${copy} title=${t("phone.copy")} data-testid="phone">
-    <span>${phone}</span> ${copied ? html`<small>${t("phone.copied")}</small>` : html`<small>⧉</small>`}
+    <span>${phone}</span> <small class="muted">${copied ? t("phone.copied") : t("phone.copy_short")}</small>
   </button>`;
 }
 
@@ -69,30 +69,32 @@ export function OrderCard({ orderId, onDone }) {
   const [busy, setBusy] = useState(false);
   const me = session.get()?.operator;
 
+  const shown = useRef(null); // the version on screen, to tell someone else's change from our own
   const load = useCallback(async () => {
     try {
       const found = await get(`/orders/${orderId}`);
-      setOrder(found);
+      if (shown.current !== null && found.version > shown.current) setNotice(t("order.updated_live"));
+      show(found);
       setError(null);
       get(`/customers/${found.customer.id}`).then(setHistory, () => setHistory(null));
     } catch (failure) {
       setError(failure instanceof ApiError && failure.status === 404 ? t("order.gone") : failure.message);
     }
   }, [orderId]);
+  function show(found) {
+    shown.current = found.version;
+    setOrder(found);
+  }
   useEffect(() => {
+    shown.current = null;
     setOrder(null);
     setDialog(null);
     setNotice(null);
     load();
   }, [orderId]);
-  // The shop changed or cancelled the order, or a supervisor moved the customer: show it now.
-  useSignal(
-    `order:${orderId}`,
-    useCallback(() => {
-      if (dialog !== "edit") load();
-      setNotice(t("order.updated_live"));
-    }, [load, dialog]),
-  );
+  // The shop changed or cancelled the order, or a supervisor moved the customer: show it now. An open
+  // edit keeps the version it started from, so saving it then answers 412 and shows the difference.
+  useSignal(`order:${orderId}`, load);
 
   const openAttempt = order?.attempts.find((attempt) => !attempt.disposition && attempt.operator_id === me?.id);
   const timer = useCallTimer(openAttempt?.started_at);
@@ -114,7 +116,7 @@ export function OrderCard({ orderId, onDone }) {
 
   function finished(result) {
     setDialog(null);
-    if (result?.order) setOrder(result.order);
+    if (result?.order) show(result.order);
     if (result?.order && result.order.status !== "in_call") onDone?.(result.order);
     load();
   }
@@ -123,7 +125,7 @@ export function OrderCard({ orderId, onDone }) {
     setBusy(true);
     try {
       const result = await post(`/orders/${orderId}/call`);
-      setOrder(result.order);
+      show(result.order);
     } catch (failure) {
       setNotice(failure.message);
     } finally {
@@ -177,17 +179,19 @@ export function OrderCard({ orderId, onDone }) {
       </section>
       <section class="panel">
         <h3>${t("order.delivery")}</h3>
-        <p>${t(`delivery.${order.delivery_method}`)} · <span data-testid="delivery-date">${day(order.delivery_date)}</span>
-          · <span data-testid="delivery-slot">${order.delivery_slot || "—"}</span></p>
-        <p>${[order.delivery_postcode, order.delivery_city, order.delivery_address].filter(Boolean).join(", ")}</p>
+        <p>
+          ${t(`delivery.${order.delivery_method}`)}${" · "}<span data-testid="delivery-date">${day(order.delivery_date)}</span>${" · "}<span
+            data-testid="delivery-slot">${order.delivery_slot || "—"}</span>
+        </p>
+        <p data-testid="delivery-address">${[order.delivery_postcode, order.delivery_city, order.delivery_address].filter(Boolean).join(", ")}</p>
         <h3>${t("order.payment")}</h3>
-        <p>${order.payment_method} · <span class=${`status status-${order.payment_status}`}>${t(`payment.${order.payment_status}`)}</span></p>
-        ${order.comment && html`<p class="comment">💬 ${order.comment}</p>`}
+        <p>${t(`payment_method.${order.payment_method}`)}${" · "}<span class=${`status status-${order.payment_status}`}>${t(`payment.${order.payment_status}`)}</span></p>
+        ${order.comment && html`<p class="comment"><strong>${t("field.comment")}:</strong> ${order.comment}</p>`}
       </section>
     </div>
     ${dialog === "edit"
       ? html`<${OrderEdit} order=${order} onCancel=${() => setDialog(null)} onSaved=${(saved) => {
-          setOrder(saved);
+          show(saved);
           setDialog(null);
           setNotice(t("edit.saved", { version: saved.version }));
         }} />`

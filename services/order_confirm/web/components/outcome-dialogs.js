@@ -44,6 +44,8 @@ function nextHalfHour(timeZone) {
 export function CallbackDialog({ order, timeZone, onClose, onDone }) {
   const [state, submit] = useSubmission(onDone);
   const [localError, setLocalError] = useState(null);
+  // Controlled: the card re-renders every second (the call timer) and must not reset what was typed.
+  const [when, setWhen] = useState(() => nextHalfHour(timeZone));
   return html`<${Dialog} title=${t("callback.title")} submitLabel=${t("callback.submit")} busy=${state.busy}
     error=${state.error} onClose=${onClose} testid="callback-dialog"
     onSubmit=${(form) => {
@@ -57,7 +59,8 @@ export function CallbackDialog({ order, timeZone, onClose, onDone }) {
       });
     }}>
     <${Field} label=${t("callback.when", { zone: timeZone })} error=${localError || state.fields.callback_at}>
-      <input type="datetime-local" name="callback_at" required value=${nextHalfHour(timeZone)} data-testid="callback-at" />
+      <input type="datetime-local" name="callback_at" required value=${when} onInput=${(e) => setWhen(e.target.value)}
+        data-testid="callback-at" />
     <//>
     <${Field} label=${t("field.comment")} error=${state.fields.comment}>
       <textarea name="comment" rows="2" maxlength="4000"></textarea>

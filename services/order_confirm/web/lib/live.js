@@ -69,6 +69,7 @@ async function run(signal) {
       outcome = "error";
     }
     if (signal.aborted) return;
+    if (outcome === "closed") continue; // the server recycles streams: reconnect at once
     if (outcome === "reauth") {
       try {
         await refresh();

@@ -5,13 +5,17 @@ import { dateTime, money, t, useLanguage } from "../lib/i18n.js";
 import { useShortcuts } from "../lib/keys.js";
 import { navigate } from "../lib/router.js";
 import { NoteDialog } from "../components/outcome-dialogs.js";
+import { ReassignDialog } from "../components/reassign.js";
 
-export function CustomerPage({ params }) {
+export function CustomerPage({ params, me }) {
   useLanguage();
   const id = Number(params.customer);
   const [found, setFound] = useState(null);
   const [error, setError] = useState(null);
   const [writing, setWriting] = useState(false);
+  const [moving, setMoving] = useState(null); // the floor's operators while the reassign dialog is open
+  const supervises = ["supervisor", "admin"].includes(me.operator.role);
+  const startMoving = () => get("/floor").then((floor) => setMoving(floor.operators), (e) => setError(e.message));
   const load = useCallback(() => {
     get(`/customers/${id}`).then(
       (body) => {
@@ -23,10 +27,11 @@ export function CustomerPage({ params }) {
   }, [id]);
   useEffect(load, [id]);
   useShortcuts(
-    writing
+    writing || moving
       ? []
       : [
           { key: "m", label: t("action.note"), run: () => setWriting(true) },
+          supervises && { key: "o", label: t("customer.reassign"), run: startMoving },
           { key: "Escape", label: t("action.back"), run: () => history.back() },
         ],
   );
@@ -44,6 +49,7 @@ export function CustomerPage({ params }) {
       <span class="muted">${customer.phone}</span>
       ${owner && html`<span class="muted">${t("customer.owner", { name: owner.name })}</span>`}
       <button type="button" class="primary" onClick=${() => setWriting(true)} data-testid="add-note">${t("action.note")} <kbd>M</kbd></button>
+      ${supervises && html`<button type="button" onClick=${startMoving} data-testid="reassign">${t("customer.reassign")} <kbd>O</kbd></button>`}
     </header>
     <section class="panel">
       <h3>${t("customer.orders")}</h3>
@@ -71,6 +77,11 @@ export function CustomerPage({ params }) {
     ${writing &&
     html`<${NoteDialog} customer=${customer} onClose=${() => setWriting(false)} onDone=${() => {
       setWriting(false);
+      load();
+    }} />`}
+    ${moving &&
+    html`<${ReassignDialog} operators=${moving} customerId=${customer.id} onClose=${() => setMoving(null)} onDone=${() => {
+      setMoving(null);
       load();
     }} />`}
     <p><button type="button" class="link" onClick=${() => navigate("/queue")}>← ${t("nav.queue")}</button></p>

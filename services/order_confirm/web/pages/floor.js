@@ -5,36 +5,7 @@ import { get, request } from "../lib/api.js";
 import { dateTime, number, relative, t, useLanguage } from "../lib/i18n.js";
 import { useSignal } from "../lib/store.js";
 import { Dialog, Field } from "../components/dialog.js";
-
-function ReassignDialog({ floor, onClose, onDone }) {
-  const [state, setState] = useState({ busy: false, error: null, fields: {} });
-  const operators = floor.operators.filter((op) => op.role === "operator" || op.role === "supervisor");
-  async function submit(form) {
-    setState({ busy: true, error: null, fields: {} });
-    try {
-      await request("POST", `/customers/${Number(form.get("customer_id"))}/owner`, {
-        json: { operator_id: Number(form.get("operator_id")), reason: form.get("reason") },
-      });
-      onDone();
-    } catch (error) {
-      setState({ busy: false, error: Object.keys(error.fieldErrors).length ? null : error.message, fields: error.fieldErrors });
-    }
-  }
-  return html`<${Dialog} title=${t("floor.reassign")} submitLabel=${t("floor.reassign_submit")} busy=${state.busy}
-    error=${state.error} onClose=${onClose} onSubmit=${submit} testid="reassign-dialog">
-    <${Field} label=${t("floor.customer_id")} error=${state.fields.customer_id}>
-      <input name="customer_id" type="number" min="1" required data-testid="reassign-customer" />
-    <//>
-    <${Field} label=${t("floor.new_owner")} error=${state.fields.operator_id}>
-      <select name="operator_id" required data-testid="reassign-operator">
-        ${operators.map((op) => html`<option key=${op.id} value=${op.id}>${op.name} (${op.login})</option>`)}
-      </select>
-    <//>
-    <${Field} label=${t("field.reason")} error=${state.fields.reason}>
-      <input name="reason" minlength="3" maxlength="500" required data-testid="reassign-reason" />
-    <//>
-  <//>`;
-}
+import { ReassignDialog } from "../components/reassign.js";
 
 function CoverDialog({ floor, onClose, onDone }) {
   const [state, setState] = useState({ busy: false, error: null });
@@ -126,7 +97,7 @@ export function FloorPage() {
       <section class="panel">
         <h3>${t("floor.pool_title")} <span class="count">${floor.pool.length}</span></h3>
         ${floor.pool.length === 0 && html`<p class="muted">${t("floor.pool_empty")}</p>`}
-        <ul>${floor.pool.map((entry) => html`<li key=${entry.customer_id}>#${entry.customer_id} ${entry.name} · ${tenantName(entry.tenant_id)} · ${relative(entry.waiting_since)}</li>`)}</ul>
+        <ul>${floor.pool.map((entry) => html`<li key=${entry.customer_id}><a href=${`#/customers/${entry.customer_id}`}>#${entry.customer_id} ${entry.name}</a> · ${tenantName(entry.tenant_id)} · ${relative(entry.waiting_since)}</li>`)}</ul>
       </section>
       <section class="panel">
         <h3>${t("floor.covers")}</h3>
@@ -139,7 +110,7 @@ export function FloorPage() {
         </ul>
       </section>
     </div>
-    ${dialog === "reassign" && html`<${ReassignDialog} floor=${floor} onClose=${() => setDialog(null)} onDone=${done} />`}
+    ${dialog === "reassign" && html`<${ReassignDialog} operators=${floor.operators} onClose=${() => setDialog(null)} onDone=${done} />`}
     ${dialog === "cover" && html`<${CoverDialog} floor=${floor} onClose=${() => setDialog(null)} onDone=${done} />`}
   </div>`;
 }

@@ -21,7 +21,7 @@ function QueueRow({ item, selected, active, onOpen }) {
     <div class="row-meta">
       <span class=${`kind kind-${task.kind}`}>${t(`task.${task.kind}`)}</span>
       ${task.kind === "callback" || !item.is_due
-        ? html`<span title=${dateTime(task.due_at)}>⏰ ${dateTime(task.due_at, customer.timezone)}</span>`
+        ? html`<span class="due-at" title=${customer.timezone}>${dateTime(task.due_at, customer.timezone)}</span>`
         : html`<span class="muted">${relative(task.due_at)}</span>`}
       ${order && html`<span>${money(order.total, order.currency)}</span>`}
       ${order?.attempts_count > 0 && html`<span class="attempts" title=${t("queue.attempts")}>☎ ${order.attempts_count}</span>`}
