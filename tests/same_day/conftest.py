@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -142,6 +143,16 @@ class SameDay:
             order = session.get(Order, order_id)
             assert order is not None
             return order
+
+    @contextmanager
+    def login_as(self, login: str) -> Iterator[httpx.Client]:
+        """Another operator of the tenant (off shift, so they own nobody), signed in."""
+        add_operator(self.engines, OperatorSpec(login, login.title(), Role.OPERATOR, "password-123", (TENANT,), 200))
+        with httpx.Client(base_url=self.url, timeout=30) as client:
+            token = client.post("/api/v1/auth/token", data={"username": login, "password": "password-123"})
+            assert token.status_code == 200, token.text
+            client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+            yield client
 
     def order_owner(self, order_id: int) -> int | None:
         with Session(self.okno.order_confirm.engine) as session:

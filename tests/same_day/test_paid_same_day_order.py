@@ -21,6 +21,11 @@ def test_customer_pays_the_texted_link_and_the_order_goes_to_cdek_and_the_shop(s
     order_id = same_day.new_order("A-1001")
     api, outside = same_day.operator, same_day.outside
 
+    # Another operator does not own this customer: for them the order does not exist.
+    with same_day.login_as("ivan") as stranger:
+        assert stranger.get(f"/api/v1/orders/{order_id}/same-day").status_code == 404
+        assert stranger.post(f"/api/v1/orders/{order_id}/payment-link", json={}).status_code == 404
+
     # The owner asks for today's slots: CDEK's same-day tariff prices the delivery.
     slots = api.get(f"/api/v1/orders/{order_id}/same-day")
     assert slots.status_code == 200, slots.text
