@@ -40,6 +40,7 @@ class MessageType(StrEnum):
     ORDER_UNREACHABLE = "order.unreachable"
     PAYMENT_RECEIVED = "payment.received"
     SURVEY_COMPLETED = "survey.completed"
+    REPORT_DAILY_READY = "report.daily_ready"
     # order_confirm -> notify
     CALL_COMPLETED = "call.completed"
     # integrations -> notify
@@ -62,6 +63,7 @@ ROUTES: dict[MessageType, tuple[Queue, ...]] = {
     MessageType.ORDER_UNREACHABLE: (Queue.INTEGRATIONS,),
     MessageType.PAYMENT_RECEIVED: (Queue.INTEGRATIONS,),
     MessageType.SURVEY_COMPLETED: (Queue.INTEGRATIONS,),
+    MessageType.REPORT_DAILY_READY: (Queue.INTEGRATIONS,),
     MessageType.CALL_COMPLETED: (Queue.NOTIFY,),
     MessageType.SMS_REQUESTED: (Queue.NOTIFY,),
     MessageType.SURVEY_ANSWERED: (Queue.ORDER_CONFIRM,),

@@ -28,6 +28,7 @@ OutboundEvent = Literal[
     "order.unreachable",
     "payment.succeeded",
     "survey.completed",
+    "report.daily",
 ]
 DeliveryStatus = Literal["pending", "delivered", "dead"]
 

@@ -13,6 +13,9 @@ def periodic_jobs(runtime: OrderConfirmRuntime) -> list[PeriodicJob]:
         *runtime.periodic_jobs(),
         PeriodicJob("order_confirm.pool_sweep", runtime.settings.pool_sweep_seconds, lambda: sweep_pools(runtime)),
         PeriodicJob("order_confirm.cover_sweep", runtime.settings.cover_sweep_seconds, lambda: sweep_cover(runtime)),
+        PeriodicJob(
+            "order_confirm.daily_reports", runtime.settings.daily_report_sweep_seconds, lambda: daily_reports(runtime)
+        ),
     ]
 
 
@@ -27,3 +30,10 @@ def sweep_cover(runtime: OrderConfirmRuntime) -> int:
 
     with transaction(runtime.engine) as session:
         return cover.sweep(session, now=runtime.clock())
+
+
+def daily_reports(runtime: OrderConfirmRuntime) -> int:
+    """Yesterday's report per tenant, once, in the tenant's timezone; see service/reports/daily.py."""
+    from services.order_confirm.service.reports.daily import generate_due
+
+    return generate_due(runtime)

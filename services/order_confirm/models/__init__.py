@@ -16,6 +16,7 @@ from services.order_confirm.models.orders import (
     Task,
 )
 from services.order_confirm.models.payments import PaymentLink
+from services.order_confirm.models.reports import DailyReport
 from services.order_confirm.models.tenancy import (
     CoverRule,
     Operator,
@@ -29,6 +30,7 @@ __all__ = [
     "AuthSession",
     "CoverRule",
     "Customer",
+    "DailyReport",
     "DeadLetter",
     "InboxMessage",
     "LoginAttempt",
