@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from okno.commands import dev, ops, same_day, sync, tenants
+from okno.commands import demo, dev, ops, same_day, sync, tenants
 
 app = typer.Typer(help="Okno: order-confirmation contact service.", no_args_is_help=True)
 ops.register(app)
 dev.register(app)
 tenants.register(app)
+demo.register(app)
 sync.register(app)
 same_day.register(app)
 

@@ -1,9 +1,146 @@
-"""Demo tenant, operators and sandbox providers for `okno run` (seeded idempotently at every start)."""
+"""Demo tenant, operators and sandbox providers for `okno run` (seeded idempotently at every start).
+
+Never called outside `okno run`: production tenants and staff are made with `okno tenant add` and
+`okno operator add`, with secrets and passwords of their own.
+"""
 
 from __future__ import annotations
 
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from rich.console import Console
+from sqlmodel import Session
+
+from okno.commands.tenants import Engines
 from okno.embedded import Okno
+from services.common.db import transaction
+from services.integrations.domain.signatures import sign
+from services.integrations.service import tenants as integration_tenants
+from services.order_confirm.domain.vocabulary import OperatorStatus, Role
+from services.order_confirm.models import Operator
+from services.order_confirm.service import tenancy
+from services.order_confirm.service.tenancy import OperatorSpec, TenantSpec
+
+DEMO_TENANT = TenantSpec("demo-shop", "Demo Shop", "Europe/Moscow", "RU", "ru")
+ACTOR = "system:demo"
+
+
+class DemoSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OKNO_DEMO_", extra="ignore")
+
+    webhook_secret: str = Field(
+        "whsec_b2tuby1kZW1vLXNlY3JldC1rZXktMDAwMDAwMDA=", description="Webhook secret of the demo tenant"
+    )
+    password: str = Field("okno-demo", description="Password of every demo login")
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    login: str
+    name: str
+    role: Role
+
+
+DEMO_LOGINS = (
+    DemoLogin("op1", "Ольга Операторова", Role.OPERATOR),
+    DemoLogin("op2", "Пётр Звонарёв", Role.OPERATOR),
+    DemoLogin("op3", "Anna Caller", Role.OPERATOR),
+    DemoLogin("sup", "Светлана Старшая", Role.SUPERVISOR),
+    DemoLogin("mgr", "Магазин Менеджер", Role.CLIENT_MANAGER),
+    DemoLogin("admin", "Admin", Role.ADMIN),
+)
 
 
 def seed_demo(okno: Okno, *, base_url: str) -> None:
-    """Filled in by the intake work (tenants and operators); prints the demo logins at start."""
+    """Create what is missing (never overwrite), then print how to log in and how to send an order."""
+    settings = DemoSettings()
+    engines = Engines(okno.order_confirm.engine, okno.integrations.engine, okno.order_confirm.clock)
+    now = engines.clock()
+    with transaction(engines.order_confirm) as session:
+        if tenancy.find_tenant(session, DEMO_TENANT.slug) is None:
+            tenancy.add_tenant(session, DEMO_TENANT, now=now, actor=ACTOR)
+        _seed_staff(session, settings.password, now=now)
+    with transaction(engines.integrations) as session:
+        integration_tenants.ensure_tenant(
+            session,
+            slug=DEMO_TENANT.slug,
+            name=DEMO_TENANT.name,
+            country=DEMO_TENANT.country,
+            webhook_secret=settings.webhook_secret,
+            now=now,
+        )
+    _print_welcome(base_url, settings)
+
+
+def _seed_staff(session: Session, password: str, *, now: datetime) -> None:
+    created: dict[str, Operator] = {}
+    for demo in DEMO_LOGINS:
+        if tenancy.find_operator(session, demo.login) is None:
+            spec = OperatorSpec(demo.login, demo.name, demo.role, password, (DEMO_TENANT.slug,), capacity=200)
+            created[demo.login] = tenancy.add_operator(session, spec, now=now, actor=ACTOR)
+    supervisor = tenancy.find_operator(session, "sup")
+    for operator in created.values():
+        if operator.role != Role.OPERATOR.value:
+            continue
+        operator.supervisor_id = supervisor.id if supervisor else None
+        # On shift from the first start, so a demo order gets an owner at once.
+        tenancy.set_operator_status(session, operator, OperatorStatus.AVAILABLE, now=now, actor=ACTOR)
+        session.add(operator)
+
+
+def sample_order(
+    external_id: str | None = None,
+    *,
+    phone: str = "+7 916 555-01-23",
+    city: str = "Москва",
+    method: str = "courier",
+    event: str = "order.created",
+) -> dict[str, Any]:
+    """A realistic order webhook body (with stock and cost fields the firewall must drop)."""
+    return {
+        "type": event,
+        "data": {
+            "external_id": external_id or f"DEMO-{uuid.uuid4().hex[:8].upper()}",
+            "created_at": datetime.now(UTC).isoformat(),
+            "customer": {"name": "Мария Покупатель", "phone": phone, "email": "maria@example.ru"},
+            "items": [
+                {
+                    "sku": "KETTLE-7",
+                    "name": "Чайник электрический",
+                    "quantity": 1,
+                    "unit_price": "3490.00",
+                    "stock": 12,
+                    "purchase_price": "1900.00",
+                },
+                {"sku": "TEA-01", "name": "Пуэр, 100 г", "quantity": 2, "unit_price": "750.00"},
+            ],
+            "delivery": {"method": method, "address": "ул. Тверская, 7, кв. 12", "city": city, "slot": "10:00-14:00"},
+            "payment": {"method": "cash_on_delivery", "status": "pending", "amount": "4990.00", "currency": "RUB"},
+            "total": "4990.00",
+            "currency": "RUB",
+            "comment": "Домофон не работает, позвоните",
+            "warehouse": {"code": "MSK-1", "supplier": "ООО Поставщик"},
+        },
+    }
+
+
+def signed_request(document: dict[str, Any], secret: str) -> tuple[str, dict[str, str]]:
+    body = json.dumps(document, ensure_ascii=False)
+    headers = sign(secret, f"msg_{uuid.uuid4().hex}", datetime.now(UTC), body)
+    return body, {**headers, "content-type": "application/json"}
+
+
+def _print_welcome(base_url: str, settings: DemoSettings) -> None:
+    console = Console()
+    console.print("[bold]Demo tenant[/] demo-shop (Europe/Moscow)")
+    logins = ", ".join(demo.login for demo in DEMO_LOGINS)
+    console.print(f"  logins: {logins} — password {settings.password!r} (OKNO_DEMO_PASSWORD)")
+    console.print(f"  webhook: POST {base_url}/integrations/v1/webhooks/demo-shop/orders", soft_wrap=True)
+    console.print(f"  webhook secret: {settings.webhook_secret} (OKNO_DEMO_WEBHOOK_SECRET)", soft_wrap=True)
+    console.print(f"  send a signed sample order: okno demo send-order --url {base_url}", soft_wrap=True)
