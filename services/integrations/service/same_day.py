@@ -13,8 +13,8 @@ from sqlmodel import Session, col, select
 from contracts.http.same_day import IneligibleReason, SameDayAnswer, SameDayOrder, SameDaySlot
 from services.common.problems import Conflict, Unprocessable
 from services.integrations.adapters.couriers import courier_for
-from services.integrations.adapters.couriers.base import CourierError
-from services.integrations.domain.same_day import cutoff_at, open_windows, refusal_for, slot_id
+from services.integrations.adapters.couriers.base import CourierError, Price
+from services.integrations.domain.same_day import OpenWindow, cutoff_at, open_windows, refusal_for, slot_id
 from services.integrations.models import SlotCapacity
 from services.integrations.service.provider_setup import courier_config
 
@@ -63,23 +63,7 @@ def quote(session: Session, tenant: str, order: SameDayOrder, *, now: datetime) 
             detail=f"{courier.name} has no same-day tariff to this address.",
             cutoff_at=cutoff,
         )
-    ids = [slot_id(courier.name, w.date, w.window.code) for w in windows]
-    reserved = _reserved(session, tenant, ids)
-    slots = []
-    for sid, w in zip(ids, windows, strict=True):
-        capacity = w.window.capacity
-        slots.append(
-            SameDaySlot(
-                slot_id=sid,
-                courier=courier.name,
-                date=w.date,
-                starts_at=w.starts_at,
-                ends_at=w.ends_at,
-                price=w.window.price if w.window.price is not None else price.amount,
-                currency=price.currency,
-                remaining=None if capacity is None else max(0, capacity - reserved.get(sid, 0)),
-            )
-        )
+    slots = _slots(session, tenant, courier.name, windows, price)
     bookable = [s for s in slots if s.remaining is None or s.remaining > 0]
     if not bookable:
         return SameDayAnswer(
@@ -89,6 +73,24 @@ def quote(session: Session, tenant: str, order: SameDayOrder, *, now: datetime) 
             cutoff_at=cutoff,
         )
     return SameDayAnswer(eligible=True, slots=bookable, cutoff_at=cutoff)
+
+
+def _slots(session: Session, tenant: str, courier: str, windows: list[OpenWindow], price: Price) -> list[SameDaySlot]:
+    ids = [slot_id(courier, w.date, w.window.code) for w in windows]
+    reserved = _reserved(session, tenant, ids)
+    return [
+        SameDaySlot(
+            slot_id=sid,
+            courier=courier,
+            date=w.date,
+            starts_at=w.starts_at,
+            ends_at=w.ends_at,
+            price=w.window.price if w.window.price is not None else price.amount,
+            currency=price.currency,
+            remaining=None if w.window.capacity is None else max(0, w.window.capacity - reserved.get(sid, 0)),
+        )
+        for sid, w in zip(ids, windows, strict=True)
+    ]
 
 
 def capacity_of(session: Session, tenant: str, slot: SameDaySlot) -> int | None:

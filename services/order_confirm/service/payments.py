@@ -123,6 +123,13 @@ def _paid(
     _owner_task(
         session, order, customer, TaskKind.PAYMENT_FOLLOW_UP, "Paid: confirm the order, the courier is booked", now=now
     )
+    _payment_received(session, outbox, tenant_slug, order, report, now=now)
+
+
+def _payment_received(
+    session: Session, outbox: Outbox, tenant_slug: str, order: Order, report: PaymentStatusChanged, *, now: datetime
+) -> None:
+    """Tell the shop's system of record (ERP or webhook, via integrations) that the order is paid."""
     assert order.id is not None
     outbox.add(
         session,
