@@ -21,6 +21,9 @@ def include_routers(app: FastAPI) -> None:
 
     app.include_router(daily_reports.router)  # before reports: `/reports/{report}` would swallow `/daily`
     app.include_router(reports.router)
+    from services.order_confirm.api import surveys
+
+    app.include_router(surveys.router)
     from services.order_confirm.api import same_day
 
     app.include_router(same_day.router)
