@@ -144,6 +144,12 @@ class SameDay:
             assert order is not None
             return order
 
+    def sign_in_again(self) -> None:
+        """After the frozen clock moved past the access token's life."""
+        token = self.operator.post("/api/v1/auth/token", data={"username": "olga", "password": "password-123"})
+        assert token.status_code == 200, token.text
+        self.operator.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+
     @contextmanager
     def login_as(self, login: str) -> Iterator[httpx.Client]:
         """Another operator of the tenant (off shift, so they own nobody), signed in."""

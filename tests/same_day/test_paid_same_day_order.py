@@ -9,9 +9,10 @@ from sqlmodel import Session, select
 
 from services.integrations.models import PaymentEvent, Shipment
 from services.integrations.service.delivery_sender import send_due
+from services.integrations.service.link_expiry import expire_due_links
 from services.integrations.service.shipments import refresh_unconfirmed
 from services.order_confirm.models import Task
-from tests.same_day.conftest import TENANT, SameDay
+from tests.same_day.conftest import OWN_COURIER, TENANT, SameDay
 from tests.support import wait_until
 
 
@@ -111,8 +112,30 @@ def test_customer_pays_the_texted_link_and_the_order_goes_to_cdek_and_the_shop(s
     assert task.assignee_id == same_day.order_owner(order_id) and "recipient not at home" in (task.note or "")
 
 
+EARLY_SLOT = "own:2026-11-23:16-18"
+
+
 def _link(api: httpx.Client, order_id: int) -> dict[str, str]:
     response = api.get(f"/api/v1/orders/{order_id}/payment-link")
     assert response.status_code == 200, response.text
     data: dict[str, str] = response.json()
     return data
+
+
+def test_an_unpaid_link_expires_and_the_owner_is_asked_to_call_the_customer(same_day: SameDay) -> None:
+    same_day.courier("own", OWN_COURIER)
+    same_day.yookassa_payments(receipts=False)
+    order_id = same_day.new_order("A-2002")
+    created = same_day.operator.post(f"/api/v1/orders/{order_id}/payment-link", json={"slot_id": EARLY_SLOT})
+    assert created.status_code == 201, created.text
+
+    same_day.clock.advance(minutes=31)
+    assert expire_due_links(same_day.okno.integrations) == 1
+    same_day.sign_in_again()
+
+    wait_until(lambda: _link(same_day.operator, order_id)["status"] == "expired", message="link expired")
+    with Session(same_day.okno.order_confirm.engine) as session:
+        (task,) = session.exec(select(Task).where(Task.order_id == order_id, Task.kind == "payment_follow_up")).all()
+    assert task.assignee_id == same_day.order_owner(order_id) and "expired" in (task.note or "")
+    again = same_day.operator.get(f"/api/v1/orders/{order_id}/same-day").json()
+    assert next(s for s in again["slots"] if s["slot_id"] == EARLY_SLOT)["remaining"] == 1  # the place is back
