@@ -18,7 +18,7 @@ from tests.support import FrozenClock
 WORKFLOW_PATHS = (
     r"^/api/v1/(auth/me|queue|orders/\{order_id\}(/(call|attempts|confirm|cancel))?$|customers|cover-rules|audit)"
 )
-EXAMPLES_PER_ROUTE = 6
+EXAMPLES_PER_ROUTE = 4
 
 
 def test_generated_requests_never_cause_a_server_error(frozen_okno: Okno, api: TestClient, clock: FrozenClock) -> None:
