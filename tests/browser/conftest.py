@@ -23,7 +23,7 @@ from services.order_confirm.domain.vocabulary import OperatorStatus, Role
 from services.order_confirm.models import Customer, Operator, Order
 from services.order_confirm.service.tenancy import OperatorSpec, TenantSpec
 from tests.intake.shop import DEMO_SECRET, order_body, post_order
-from tests.support import live_server
+from tests.support import live_server, wait_until
 
 CHROMIUM = Path(os.environ.get("OKNO_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -90,13 +90,18 @@ class Console:
         assert response.status_code == 202, response.text
 
     def owner_of(self, external_id: str) -> str:
-        with Session(self.engines.order_confirm) as session:
-            order = session.exec(select(Order).where(Order.external_id == external_id)).one()
-            customer = session.get(Customer, order.customer_id)
-            assert customer is not None and customer.owner_id is not None
-            owner = session.get(Operator, customer.owner_id)
-            assert owner is not None
-            return owner.login
+        """The login of the order's owner, once the webhook has made its way through the broker."""
+
+        def owner() -> str | None:
+            with Session(self.engines.order_confirm) as session:
+                order = session.exec(select(Order).where(Order.external_id == external_id)).first()
+                customer = session.get(Customer, order.customer_id) if order else None
+                found = session.get(Operator, customer.owner_id) if customer and customer.owner_id else None
+                return found.login if found else None
+
+        login = wait_until(owner, timeout=20, message=f"an owner for {external_id}")
+        assert login is not None
+        return login
 
     def customer_id_of(self, external_id: str) -> int:
         with Session(self.engines.order_confirm) as session:
