@@ -66,6 +66,7 @@ def test_no_answer_then_a_callback_in_the_customers_timezone_and_a_note_for_the_
     later = page.get_by_test_id("queue-later")
     retry = later.get_by_test_id("queue-row").filter(has_text="TEA-2001")
     expect(retry).to_contain_text("повторный звонок")
+    expect(retry.locator(".attempts")).to_have_text("☎ 1")  # one call made so far
     expect(due.get_by_test_id("queue-row")).to_have_count(0)
 
     # The retry comes round; this time the customer picks up and asks to be called tomorrow at 11:30.

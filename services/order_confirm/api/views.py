@@ -67,6 +67,7 @@ class OrderBrief(BaseModel):
     currency: str
     delivery_date: dt.date | None
     delivery_slot: str | None
+    attempts_count: int  # the queue shows it: how many calls this order has already had
 
 
 class OrderView(OrderBrief):
@@ -78,7 +79,6 @@ class OrderView(OrderBrief):
     payment_method: str
     payment_status: str
     comment: str | None
-    attempts_count: int
     items: list[ItemView]
     attempts: list[AttemptView]
     open_task: TaskView | None
@@ -116,6 +116,7 @@ def order_brief(order: Order) -> OrderBrief:
         currency=order.currency,
         delivery_date=order.delivery_date,
         delivery_slot=order.delivery_slot,
+        attempts_count=order.attempts_count,
     )
 
 
@@ -147,7 +148,6 @@ def order_view(detail: OrderDetail) -> OrderView:
         payment_method=order.payment_method,
         payment_status=order.payment_status,
         comment=order.comment,
-        attempts_count=order.attempts_count,
         items=[item_view(item, order.currency) for item in detail.items if item.quantity > 0],
         attempts=[attempt_view(attempt) for attempt in detail.attempts],
         open_task=task_view(detail.open_task) if detail.open_task else None,
