@@ -15,7 +15,6 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from contracts.orders import ShopOrderEvent, WebhookAccepted
@@ -67,17 +66,14 @@ def receive_order_webhook(
     inbound = _lock_inbound_order(session, verified.tenant, verified.event.data.external_id, now=now)
     if inbound.last_content_hash == verified.raw_hash:
         return WebhookAccepted(order_id=inbound.order_ref, status="duplicate")
-    try:
-        with session.begin_nested():
-            payload = _store_payload(session, verified, inbound, now=now)
-    except IntegrityError:
+    payload_id = _store_payload(session, verified, inbound, now=now)
+    if payload_id is None:
         # The same webhook-id raced in for another order of this tenant; it was accepted there.
         return WebhookAccepted(order_id=inbound.order_ref, status="duplicate")
-    assert payload.id is not None
-    snapshot = to_snapshot(verified.event, source="webhook", source_ref=str(payload.id))
+    snapshot = to_snapshot(verified.event, source="webhook", source_ref=str(payload_id))
     outbox.add(session, MessageType.ORDER_SNAPSHOT_RECEIVED, verified.tenant.slug, snapshot)
     inbound.last_content_hash = verified.raw_hash
-    inbound.last_payload_id = payload.id
+    inbound.last_payload_id = payload_id
     inbound.updated_at = now
     session.add(inbound)
     return WebhookAccepted(order_id=inbound.order_ref, status="accepted")
@@ -138,9 +134,9 @@ def _lock_inbound_order(
         "created_at": now,
         "updated_at": now,
     }
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(
-        dialect.insert(InboundOrder)
+        _dialect(session)
+        .insert(InboundOrder)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["tenant_id", "external_id"])
     )
@@ -152,20 +148,24 @@ def _lock_inbound_order(
     return session.exec(query).one()
 
 
-def _store_payload(
-    session: Session, verified: VerifiedOrder, inbound: InboundOrder, *, now: datetime
-) -> InboundPayload:
-    assert verified.tenant.id is not None and inbound.id is not None
-    payload = InboundPayload(
-        tenant_id=verified.tenant.id,
-        inbound_order_id=inbound.id,
-        source="webhook",
-        webhook_id=verified.webhook_id,
-        event_type=verified.event.type.value,
-        content_hash=verified.raw_hash,
-        body=verified.body,
-        received_at=now,
+def _store_payload(session: Session, verified: VerifiedOrder, inbound: InboundOrder, *, now: datetime) -> int | None:
+    """Insert the raw body; None when this webhook-id was stored meanwhile (no savepoint needed)."""
+    values = {
+        "tenant_id": verified.tenant.id,
+        "inbound_order_id": inbound.id,
+        "source": "webhook",
+        "webhook_id": verified.webhook_id,
+        "event_type": verified.event.type.value,
+        "content_hash": verified.raw_hash,
+        "body": verified.body,
+        "received_at": now,
+    }
+    insert = _dialect(session).insert(InboundPayload).values(**values)
+    statement = insert.on_conflict_do_nothing(index_elements=["tenant_id", "webhook_id"]).returning(
+        col(InboundPayload.id)
     )
-    session.add(payload)
-    session.flush()
-    return payload
+    return session.execute(statement).scalar_one_or_none()
+
+
+def _dialect(session: Session) -> Any:
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
