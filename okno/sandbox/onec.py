@@ -94,7 +94,8 @@ class OneCStore:
             if entity_set not in self.sets:
                 raise LookupError(entity_set)
             rows = list(self.sets[entity_set].values())
-        matches = [e for e in rows if compile_filter(params.get("$filter"))(e)]
+        predicate = compile_filter(params.get("$filter"))
+        matches = [e for e in rows if predicate(e)]
         ordered = sort_entities(matches, params.get("$orderby"))
         skip = _int_option(params, "$skip", 0) or 0
         top = _int_option(params, "$top", None)

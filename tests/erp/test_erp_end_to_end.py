@@ -70,8 +70,8 @@ def test_pulled_orders_reach_their_owners_and_the_operators_decisions_reach_the_
     assert api.post(f"/api/v1/orders/{second['order']['id']}/cancel", json=cancel, headers=anna).status_code == 200
 
     confirmed_key, cancelled_key = document["Ref_Key"], _document(onec, second["order"]["external_id"])["Ref_Key"]
-    wait_until(lambda: len(onec.store.patches(confirmed_key)) == 2, timeout=30, message="change + confirm in 1C")
-    wait_until(lambda: onec.store.patches(cancelled_key), timeout=30, message="the cancel in 1C")
+    wait_until(lambda: len(onec.store.patches(confirmed_key)) == 2, timeout=60, message="change + confirm in 1C")
+    wait_until(lambda: onec.store.patches(cancelled_key), timeout=60, message="the cancel in 1C")
     in_1c = onec.store.get(ORDERS, confirmed_key)
     assert (in_1c["Статус"], in_1c["ДатаОтгрузки"]) == ("КОтгрузке", "2026-12-01T00:00:00")
     assert in_1c["Товары"][0]["Количество"] == line["Количество"] + 1

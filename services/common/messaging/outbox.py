@@ -7,14 +7,14 @@ down, process killed between commit and publish). Both may publish a row twice; 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import dramatiq
 import structlog
 from pydantic import BaseModel
-from sqlalchemy import Engine, event, select, update
+from sqlalchemy import Engine, event, insert, select, update
 from sqlmodel import Session, col
 
 from contracts.envelope import Envelope
@@ -71,13 +71,38 @@ class Outbox:
         )
         session.add(row)
         session.flush()
+        assert row.id is not None
+        self._publish_after_commit(session, [row.id])
+        return envelope
+
+    def add_many(
+        self, session: Session, message_type: str, tenant: str, payloads: Sequence[BaseModel]
+    ) -> list[Envelope[Any]]:
+        """`add` for a batch in one multi-row INSERT (an ERP pull writes pages of hundreds of messages)."""
+        now = self.clock()
+        envelopes = [new_envelope(message_type, tenant, payload, now=now) for payload in payloads]
+        if not envelopes:
+            return []
+        rows = [
+            {
+                "message_id": str(e.message_id),
+                "message_type": message_type,
+                "tenant": tenant,
+                "envelope": e.model_dump(mode="json"),
+                "created_at": now,
+            }
+            for e in envelopes
+        ]
+        ids = session.scalars(insert(self.model).returning(col(self.model.id)), rows).all()
+        self._publish_after_commit(session, [i for i in ids if i is not None])
+        return envelopes
+
+    def _publish_after_commit(self, session: Session, ids: list[int]) -> None:
         pending: list[int] = session.info.setdefault(_PENDING_KEY, [])
         if not pending:
             event.listen(session, "after_commit", self._after_commit, once=True)
             event.listen(session, "after_rollback", _forget_pending, once=True)
-        assert row.id is not None
-        pending.append(row.id)
-        return envelope
+        pending.extend(ids)
 
     def _after_commit(self, session: Session) -> None:
         ids: list[int] = session.info.pop(_PENDING_KEY, [])

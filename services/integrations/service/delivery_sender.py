@@ -66,18 +66,36 @@ def policy_of(runtime: IntegrationsRuntime) -> DeliveryPolicy:
 
 
 def send_due(runtime: IntegrationsRuntime, *, only: list[int] | None = None) -> int:
-    """Claim what is due (all of it, or just `only`) and push it; returns how many were attempted."""
-    with transaction(runtime.engine) as session:
-        claimed = claim_due(runtime, session, only=only)
-    if not claimed:
-        return 0
+    """Claim what is due (all of it, or just `only`) and push it; returns how many were attempted.
+
+    With `only` (right after a consumer recorded them), a delivery that waited behind an earlier one of
+    the same document is sent as soon as that one is through, rather than at the next sweep.
+    """
+    attempted = 0
     pushers = _Pushers(runtime)
     try:
-        for delivery in claimed:
-            _attempt(runtime, pushers, delivery)
+        while True:
+            with transaction(runtime.engine) as session:
+                claimed = claim_due(runtime, session, only=only)
+            for delivery in claimed:
+                _attempt(runtime, pushers, delivery)
+            attempted += len(claimed)
+            if not claimed or only is None:
+                return attempted
+            only = _next_in_line(runtime, claimed)
     finally:
         pushers.close()
-    return len(claimed)
+
+
+def _next_in_line(runtime: IntegrationsRuntime, sent: list[Claimed]) -> list[int]:
+    documents = {(d.tenant, d.target, d.document_key) for d in sent}
+    with Session(runtime.engine) as session:
+        rows = session.exec(
+            select(Delivery.id, Delivery.tenant, Delivery.target, Delivery.document_key).where(
+                Delivery.status == "pending", col(Delivery.document_key).in_([key for _, _, key in documents])
+            )
+        ).all()
+    return [int(i) for i, tenant, target, key in rows if i is not None and (tenant, target, key) in documents]
 
 
 def claim_due(runtime: IntegrationsRuntime, session: Session, *, only: list[int] | None = None) -> list[Claimed]:

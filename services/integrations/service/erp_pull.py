@@ -11,11 +11,12 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, cast
 
 import structlog
 from pydantic import ValidationError
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
@@ -111,6 +112,7 @@ def _start(runtime: IntegrationsRuntime, tenant: str) -> tuple[ErpConnection, Pu
 def _apply_page(
     runtime: IntegrationsRuntime, session: Session, tenant: str, page: PulledPage, summary: PullSummary
 ) -> None:
+    """Record the page's new and changed documents and queue one snapshot each (bulk: one INSERT per table)."""
     summary.skipped.extend(page.skipped)
     keys = [order.document_key for order in page.orders]
     known = {
@@ -119,74 +121,85 @@ def _apply_page(
             select(ErpDocument).where(ErpDocument.tenant == tenant, col(ErpDocument.document_key).in_(keys))
         )
     }
-    taken_ids = set(
-        session.exec(
-            select(ErpDocument.external_id).where(
-                ErpDocument.tenant == tenant,
-                col(ErpDocument.external_id).in_([str(o.fields.get("external_id")) for o in page.orders]),
-            )
-        )
-    )
     now = runtime.clock()
+    new: list[tuple[PulledOrder, OrderSnapshot]] = []
+    snapshots: list[OrderSnapshot] = []
     for order in page.orders:
         content_hash = _content_hash(order.fields)
         document = known.get(order.document_key)
         if document is not None and document.content_hash == content_hash:
             summary.unchanged += 1
             continue
-        problem = _unsendable(order)
-        if problem is not None:
-            summary.skipped.append((order.document_key, problem))
-            continue
-        if document is None:
-            document = ErpDocument(
-                tenant=tenant,
-                document_key=order.document_key,
-                external_id=_unique_external_id(order, taken_ids),
-                content_hash=content_hash,
-                pulled_at=now,
-                updated_at=now,
-            )
-            event, summary.created = OrderEventType.CREATED, summary.created + 1
+        event = OrderEventType.CREATED if document is None else OrderEventType.UPDATED
+        snapshot = _snapshot(order, event, content_hash)
+        if isinstance(snapshot, str):
+            summary.skipped.append((order.document_key, snapshot))
+        elif document is None:
+            new.append((order, snapshot))
         else:
-            event, summary.updated = OrderEventType.UPDATED, summary.updated + 1
-        document.content_hash, document.data_version = content_hash, order.data_version
-        document.item_keys, document.updated_at = order.item_keys, now
-        session.add(document)
-        session.flush()
-        snapshot = OrderSnapshot.model_validate(
-            {
-                **order.fields,
-                "external_id": document.external_id,
-                "source": "erp",
-                "source_ref": f"erp:{document.id}",
-                "event": event,
-                "content_hash": content_hash,
-            }
-        )
-        runtime.outbox.add(session, MessageType.ORDER_SNAPSHOT_RECEIVED, tenant, snapshot)
+            document.content_hash, document.data_version = content_hash, order.data_version
+            document.item_keys, document.updated_at = order.item_keys, now
+            session.add(document)
+            snapshots.append(snapshot.model_copy(update={"external_id": document.external_id}))
+            summary.updated += 1
+    snapshots.extend(_insert_new(session, tenant, new, now=now))
+    summary.created += len(new)
+    runtime.outbox.add_many(session, MessageType.ORDER_SNAPSHOT_RECEIVED, tenant, snapshots)
 
 
-def _unsendable(order: PulledOrder) -> str | None:
-    """Why a document cannot become an order an operator can call about (None = it can)."""
+def _snapshot(order: PulledOrder, event: OrderEventType, content_hash: str) -> OrderSnapshot | str:
+    """The snapshot (its `source_ref` filled in once the document row exists), or why it cannot be sent."""
     if not order.fields.get("items"):
         return "в документе нет строк товаров"
     if not (order.fields.get("customer") or {}).get("phone"):
         return "у клиента не указан телефон"
+    body = {**order.fields, "source": "erp", "source_ref": "-", "event": event, "content_hash": content_hash}
     try:
-        OrderSnapshot.model_validate(
-            {**order.fields, "source": "erp", "source_ref": "-", "event": "order.created", "content_hash": "-"}
-        )
+        return OrderSnapshot.model_validate(body)
     except ValidationError as error:
         return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-    return None
 
 
-def _unique_external_id(order: PulledOrder, taken: set[str]) -> str:
+def _insert_new(
+    session: Session, tenant: str, new: list[tuple[PulledOrder, OrderSnapshot]], *, now: datetime
+) -> list[OrderSnapshot]:
+    if not new:
+        return []
+    wanted = [snapshot.external_id for _, snapshot in new]
+    taken = set(
+        session.exec(
+            select(ErpDocument.external_id).where(
+                ErpDocument.tenant == tenant, col(ErpDocument.external_id).in_(wanted)
+            )
+        )
+    )
+    rows = [
+        {
+            "tenant": tenant,
+            "document_key": order.document_key,
+            "external_id": _unique_external_id(snapshot.external_id, order.document_key, taken),
+            "data_version": order.data_version,
+            "content_hash": snapshot.content_hash,
+            "item_keys": order.item_keys,
+            "pulled_at": now,
+            "updated_at": now,
+        }
+        for order, snapshot in new
+    ]
+    inserted = session.execute(
+        insert(ErpDocument).returning(col(ErpDocument.id), col(ErpDocument.document_key)), rows
+    ).all()
+    ids = {str(key): int(row_id) for row_id, key in inserted}
+    return [
+        snapshot.model_copy(update={"external_id": row["external_id"], "source_ref": f"erp:{ids[order.document_key]}"})
+        for (order, snapshot), row in zip(new, rows, strict=True)
+    ]
+
+
+def _unique_external_id(external_id: str, document_key: str, taken: set[str]) -> str:
     # 1C restarts numbering every year; a reused number gets the document key's prefix to stay unique.
-    external_id = str(order.fields.get("external_id"))
     if external_id in taken:
-        external_id = f"{external_id}/{order.document_key[:8]}"
+        external_id = f"{external_id}/{document_key[:8]}"
     taken.add(external_id)
     return external_id
 
