@@ -21,6 +21,7 @@ router = APIRouter(tags=["provider webhooks"])
 class CourierUnavailable(DomainError):
     status, code, title = 502, "courier_unavailable", "The courier's API did not answer"
 
+
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "Signature missing, malformed, wrong or older than 300 s (nothing changed)"},
     403: {"description": "Sender outside the provider's published network (when the check is on)"},
