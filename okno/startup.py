@@ -13,5 +13,9 @@ def on_embedded_startup(*, demo: bool, base_url: str) -> Callable[[Okno], None]:
             from okno.demo import seed_demo
 
             seed_demo(okno, base_url=base_url)
+            from okno.demo import DEMO_TENANT
+            from okno.sandbox.onec_demo import start_demo_onec
+
+            start_demo_onec(okno, DEMO_TENANT.slug)
 
     return start

@@ -122,3 +122,26 @@ def trade_infobase(orders: int = 0, *, partners: int = 200, products: int = 50) 
     if orders:
         seed_orders(store, orders)
     return store
+
+
+def main() -> None:
+    """`python -m okno.sandbox.onec_trade --orders 1000 --port 8870`: a standalone local 1C (benchmarks, demos)."""
+    import argparse
+    import threading
+
+    from okno.sandbox.onec import serve
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--orders", type=int, default=1_000)
+    parser.add_argument("--port", type=int, default=8870)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    args = parser.parse_args()
+    store = trade_infobase(args.orders)
+    store.faults.latency_seconds = args.latency
+    with serve(store, port=args.port) as url:
+        print(f"local 1C with {args.orders} pending orders at {url} (user okno, password okno)", flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Pulling orders from 1C: `okno`'s pull of N pending orders vs. a bare bulk insert of the same rows.
+
+The local 1C server (`okno.sandbox.onec_trade`) runs in its own process with N pending УТ 11 orders.
+The pull is the production path: OData pages (`$top`, keyset cursor), partners and products resolved in
+batches, mapping and validation into `OrderSnapshot`, then per page one transaction with the document
+rows, the outbox messages and the cursor, and the relay publishing the page to Redis after commit.
+The baseline writes the very same rows (documents + outbox) with plain multi-row INSERTs, one
+transaction per page, on an emptied database. The ratio is pull time / baseline time.
+
+    .venv/bin/python -m bench.pull                       # 100 000 orders, fresh PostgreSQL database
+    .venv/bin/python -m bench.pull --orders 20000        # a quick look
+    .venv/bin/python -m bench.pull --database-url sqlite:////tmp/pull.db
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+import uuid
+from typing import Any
+
+import httpx
+import psycopg
+from redis import Redis
+from sqlalchemy import delete, insert, text
+
+from contracts.http.erp_sync import ErpConnectionIn
+from services.common.db import make_engine, transaction
+from services.common.messaging.broker import make_broker
+from services.common.migrations import upgrade
+from services.integrations import runtime as integrations_runtime
+from services.integrations.models import ErpCursor, ErpDocument, OutboxMessage
+from services.integrations.service.erp_config import set_erp_connection
+from services.integrations.service.erp_pull import PullSummary, pull_tenant
+from services.integrations.service.tenants import add_tenant
+from services.integrations.settings import IntegrationsSettings
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+PORT = 8873
+TENANT = "bench-shop"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--page-size", type=int, default=1_000)
+    parser.add_argument("--database-url", default=None, help="default: a fresh PostgreSQL database, dropped after")
+    args = parser.parse_args()
+    database_url, drop = args.database_url, None
+    if database_url is None:
+        name = f"okno_bench_pull_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        database_url, drop = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", name
+    server = _start_onec(args.orders)
+    namespace = f"okno-bench-pull-{uuid.uuid4().hex[:6]}"
+    try:
+        pulled, summary = _pull(database_url, args.page_size, namespace)
+        bulk = _bulk_insert(database_url, args.page_size)
+        print(f"orders:            {summary.created} in {summary.pages} pages of {args.page_size}")
+        print(f"pull (end to end): {pulled:8.1f} s   {summary.created / pulled:8.0f} orders/s")
+        print(f"bare bulk insert:  {bulk:8.1f} s   {summary.created / bulk:8.0f} orders/s")
+        print(f"ratio pull / bulk: {pulled / bulk:8.1f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        client = Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(f"{namespace}*"))
+        if keys:
+            client.delete(*keys)
+        if drop:
+            with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
+
+
+def _start_onec(orders: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "okno.sandbox.onec_trade", "--orders", str(orders), "--port", str(PORT)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{_url()}Catalog_Партнеры", params={"$top": "1"}, auth=("okno", "okno"), timeout=2)
+            return server
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    server.kill()
+    raise RuntimeError("the local 1C server did not start")
+
+
+def _url() -> str:
+    return f"http://127.0.0.1:{PORT}/trade/odata/standard.odata/"
+
+
+def _pull(database_url: str, page_size: int, namespace: str) -> tuple[float, PullSummary]:
+    upgrade("integrations", database_url)
+    settings = IntegrationsSettings(database_url=database_url, redis_url=REDIS_URL, broker_namespace=namespace)
+    runtime = integrations_runtime.build(settings, broker=make_broker(REDIS_URL, namespace=namespace))
+    runtime.broker.declare_queue("order_confirm")
+    with transaction(runtime.engine) as session:
+        add_tenant(session, slug=TENANT, name="Bench", country="RU", now=runtime.clock())
+        body = {"base_url": _url(), "username": "okno", "password": "okno", "page_size": page_size}
+        set_erp_connection(session, TENANT, ErpConnectionIn.model_validate(body), now=runtime.clock())
+    started = time.perf_counter()
+    summary = pull_tenant(runtime, TENANT, on_page=_progress)
+    elapsed = time.perf_counter() - started
+    print()
+    runtime.engine.dispose()
+    return elapsed, summary
+
+
+def _progress(summary: PullSummary) -> None:
+    print(f"\r  pulled {summary.created:>7} ({summary.pages} pages)", end="", flush=True)
+
+
+def _bulk_insert(database_url: str, page_size: int) -> float:
+    """The same rows the pull wrote, written again with nothing but multi-row INSERTs."""
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        documents = [dict(r._mapping) for r in connection.execute(text("SELECT * FROM erp_documents ORDER BY id"))]
+        outbox = [dict(r._mapping) for r in connection.execute(text("SELECT * FROM integrations_outbox ORDER BY id"))]
+        for table in (ErpDocument, OutboxMessage, ErpCursor):
+            connection.execute(delete(table))
+    started = time.perf_counter()
+    for start in range(0, len(documents), page_size):
+        with engine.begin() as connection:
+            connection.execute(insert(ErpDocument), _rows(documents[start : start + page_size]))
+            connection.execute(insert(OutboxMessage), _rows(outbox[start : start + page_size]))
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed
+
+
+def _rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in row.items() if k != "id"} for row in rows]
+
+
+if __name__ == "__main__":
+    main()
