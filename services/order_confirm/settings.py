@@ -47,7 +47,7 @@ class OrderConfirmSettings(ServiceSettings):
         description="Idle time after which a live-update stream sends a keep-alive comment (proxies drop silent ones)",
     )
     events_stream_seconds: float = Field(
-        120.0,
+        60.0,
         gt=0,
         description="A live-update stream ends after this long and the console reconnects at once, so streams "
         "spread over new API replicas and a restarting server waits at most this long for them",
