@@ -75,6 +75,9 @@ def seed_demo(okno: Okno, *, base_url: str) -> None:
             webhook_secret=settings.webhook_secret,
             now=now,
         )
+    from okno.sandbox.same_day_demo import seed_same_day
+
+    seed_same_day(okno, tenant=DEMO_TENANT.slug, base_url=base_url)  # own couriers + sandbox payments
     _print_welcome(base_url, settings)
 
 

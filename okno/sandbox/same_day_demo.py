@@ -45,6 +45,10 @@ def sandbox_app() -> FastAPI:
 
 def seed_same_day(okno: Okno, *, tenant: str, base_url: str) -> None:
     """Own couriers and sandbox payments for a demo tenant, unless someone configured it already."""
+    order_confirm = okno.order_confirm.settings
+    if "integrations_url" not in order_confirm.model_fields_set:
+        # One process: integrations is mounted beside order_confirm, on whatever port `okno run` chose.
+        order_confirm.integrations_url = f"{base_url.rstrip('/')}/integrations"
     now = okno.integrations.clock()
     with transaction(okno.integrations.engine) as session:
         if session.exec(select(CourierSetup.id).where(CourierSetup.tenant == tenant)).first() is None:
