@@ -1,4 +1,6 @@
 // Every word of the console in Russian and English. A key missing in one language falls back to English.
+import { REPORT_MESSAGES } from "./messages-reports.js";
+
 const en = {
   language: "Language",
   "nav.queue": "My queue",
@@ -417,4 +419,5 @@ const ru = {
   "operator_status.offline": "не в сети",
 };
 
-export const MESSAGES = { en, ru };
+// The reports dashboard and the shop manager's pages keep their words in their own module.
+export const MESSAGES = { en: { ...en, ...REPORT_MESSAGES.en }, ru: { ...ru, ...REPORT_MESSAGES.ru } };
