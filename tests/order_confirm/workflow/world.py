@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from services.common.db import transaction
 from services.order_confirm.domain.vocabulary import OperatorStatus, OrderStatus, Role, TaskKind, TaskStatus
@@ -96,46 +96,8 @@ def add_order(
     n = next(_sequence)
     with transaction(engine) as session:
         if customer_id is None:
-            e164 = phone or f"+7999{n:07d}"
-            customer = Customer(
-                tenant_id=tenant_id,
-                phone_key=e164,
-                phone_e164=e164,
-                phone_raw=e164,
-                name=f"Customer {n}",
-                timezone=timezone,
-                owner_id=owner_id,
-                owner_assigned_at=now if owner_id else None,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(customer)
-            session.flush()
-            assert customer.id is not None
-            customer_id = customer.id
-        order = Order(
-            tenant_id=tenant_id,
-            customer_id=customer_id,
-            external_id=f"SHOP-{n}",
-            source="webhook",
-            source_ref=f"raw-{n}",
-            status=OrderStatus.AWAITING_CALL.value,
-            urgent=urgent,
-            delivery_method="courier",
-            delivery_address="Svetlanskaya 1, Vladivostok",
-            delivery_date=(now + timedelta(days=3)).date(),
-            delivery_slot="10:00-14:00",
-            payment_method="cod",
-            payment_status="pending",
-            total_minor=sum(quantity * price for _, quantity, price in items),
-            currency="RUB",
-            content_hash=f"hash-{n}",
-            shop_created_at=now,
-            received_at=now,
-            updated_at=now,
-        )
-        session.add(order)
-        session.flush()
+            customer_id = _new_customer(session, tenant_id, owner_id, phone or f"+7999{n:07d}", timezone, now, n)
+        order = _new_order(session, tenant_id, customer_id, n, now=now, urgent=urgent, items=items)
         assert order.id is not None
         for position, (sku, quantity, price) in enumerate(items):
             session.add(
@@ -164,6 +126,64 @@ def add_order(
         session.flush()
         assert task.id is not None
         return SeededOrder(customer_id, order.id, task.id)
+
+
+def _new_order(
+    session: Session,
+    tenant_id: int,
+    customer_id: int,
+    n: int,
+    *,
+    now: datetime,
+    urgent: bool,
+    items: tuple[tuple[str, int, int], ...],
+) -> Order:
+    order = Order(
+        tenant_id=tenant_id,
+        customer_id=customer_id,
+        external_id=f"SHOP-{n}",
+        source="webhook",
+        source_ref=f"raw-{n}",
+        status=OrderStatus.AWAITING_CALL.value,
+        urgent=urgent,
+        delivery_method="courier",
+        delivery_address="Svetlanskaya 1, Vladivostok",
+        delivery_date=(now + timedelta(days=3)).date(),
+        delivery_slot="10:00-14:00",
+        payment_method="cod",
+        payment_status="pending",
+        total_minor=sum(quantity * price for _, quantity, price in items),
+        currency="RUB",
+        content_hash=f"hash-{n}",
+        shop_created_at=now,
+        received_at=now,
+        updated_at=now,
+    )
+    session.add(order)
+    session.flush()
+    assert order.id is not None
+    return order
+
+
+def _new_customer(
+    session: Session, tenant_id: int, owner_id: int | None, e164: str, timezone: str, now: datetime, n: int
+) -> int:
+    customer = Customer(
+        tenant_id=tenant_id,
+        phone_key=e164,
+        phone_e164=e164,
+        phone_raw=e164,
+        name=f"Customer {n}",
+        timezone=timezone,
+        owner_id=owner_id,
+        owner_assigned_at=now if owner_id else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(customer)
+    session.flush()
+    assert customer.id is not None
+    return customer.id
 
 
 def login(client: TestClient, login_name: str) -> dict[str, str]:
