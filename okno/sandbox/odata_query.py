@@ -81,6 +81,9 @@ def _value(entity: Entity, path: str) -> Any:
     return value
 
 
+Node = tuple[Any, ...]  # ("or" | "and", [nodes]) | ("not", node) | ("cmp", path, operator, literal)
+
+
 class _Parser:
     def __init__(self, tokens: list[tuple[str, str]]) -> None:
         self.tokens = tokens
@@ -96,25 +99,24 @@ class _Parser:
         self.position += 1
         return token
 
-    def expression(self) -> Predicate:
+    def expression(self) -> Node:
         terms = [self.term()]
         while self.peek() == ("word", "or"):
             self.take()
             terms.append(self.term())
-        return terms[0] if len(terms) == 1 else (lambda e: any(t(e) for t in terms))
+        return terms[0] if len(terms) == 1 else ("or", terms)
 
-    def term(self) -> Predicate:
+    def term(self) -> Node:
         factors = [self.factor()]
         while self.peek() == ("word", "and"):
             self.take()
             factors.append(self.factor())
-        return factors[0] if len(factors) == 1 else (lambda e: all(f(e) for f in factors))
+        return factors[0] if len(factors) == 1 else ("and", factors)
 
-    def factor(self) -> Predicate:
+    def factor(self) -> Node:
         kind, value = self.take()
         if (kind, value) == ("word", "not"):
-            inner = self.factor()
-            return lambda e: not inner(e)
+            return ("not", self.factor())
         if kind == "open":
             inner = self.expression()
             if self.take()[0] != "close":
@@ -122,38 +124,73 @@ class _Parser:
             return inner
         if kind != "word":
             raise ODataQueryError(f"Ожидалось имя поля, получено {value!r}")
-        path = value
-        operator_kind, operator = self.take()
+        operator = self.take()[1]
         if operator not in _OPERATORS:
             raise ODataQueryError(f"Неизвестная операция {operator!r} в $filter")
-        literal = _literal(*self.take())
-        compare = _OPERATORS[operator]
-        return lambda e: compare(_value(e, path), literal)
+        return ("cmp", value, operator, _literal(*self.take()))
+
+
+def parse_filter(text: str | None) -> Node | None:
+    if not text or not text.strip():
+        return None
+    parser = _Parser(_tokenize(text))
+    node = parser.expression()
+    extra = parser.peek()
+    if extra is not None:
+        raise ODataQueryError(f"Лишний фрагмент в $filter: {extra[1]!r}")
+    return node
+
+
+def _compile(node: Node) -> Predicate:
+    kind = node[0]
+    if kind in ("or", "and"):
+        parts = [_compile(child) for child in node[1]]
+        combine = any if kind == "or" else all
+        return lambda e: combine(part(e) for part in parts)
+    if kind == "not":
+        inner = _compile(node[1])
+        return lambda e: not inner(e)
+    _, path, operator, literal = node
+    compare = _OPERATORS[operator]
+    return lambda e: compare(_value(e, path), literal)
 
 
 def compile_filter(text: str | None) -> Predicate:
-    if not text or not text.strip():
-        return lambda _: True
-    parser = _Parser(_tokenize(text))
-    predicate = parser.expression()
-    if parser.peek() is not None:
-        raise ODataQueryError(f"Лишний фрагмент в $filter: {parser.peek()[1]!r}")  # type: ignore[index]
-    return predicate
+    node = parse_filter(text)
+    return (lambda _: True) if node is None else _compile(node)
+
+
+def lower_bound(node: Node | None, field: str) -> Any:
+    """The smallest `field` value the filter allows, if a top-level `field ge|gt …` says so (index seek)."""
+    if node is None:
+        return None
+    conjuncts = node[1] if node[0] == "and" else [node]
+    bounds = [c[3] for c in conjuncts if c[0] == "cmp" and c[1] == field and c[2] in ("ge", "gt", "eq")]
+    return max(bounds) if bounds else None
+
+
+def sort_key(entity: Entity, field: str) -> tuple[bool, Any]:
+    value = _value(entity, field)
+    return (value is not None, value if value is not None else "")
+
+
+def order_clauses(orderby: str | None) -> list[tuple[str, bool]]:
+    """`Date asc,Ref_Key desc` -> [("Date", False), ("Ref_Key", True)] (field, descending)."""
+    clauses = []
+    for clause in [part.strip() for part in (orderby or "").split(",") if part.strip()]:
+        field, _, direction = clause.partition(" ")
+        if direction.strip() not in ("", "asc", "desc"):
+            raise ODataQueryError(f"Неверное направление сортировки {direction!r}")
+        clauses.append((field, direction.strip() == "desc"))
+    return clauses
 
 
 def sort_entities(entities: list[Entity], orderby: str | None) -> list[Entity]:
     """Stable multi-key sort, last key first; `null` sorts before any value, as in 1C."""
-    if not orderby:
-        return entities
     result = list(entities)
-    for clause in reversed([part.strip() for part in orderby.split(",") if part.strip()]):
-        field, _, direction = clause.partition(" ")
-        if direction.strip() not in ("", "asc", "desc"):
-            raise ODataQueryError(f"Неверное направление сортировки {direction!r}")
-        result.sort(
-            key=lambda e, f=field: (_value(e, f) is not None, _value(e, f) or ""),  # type: ignore[misc]
-            reverse=direction.strip() == "desc",
-        )
+    for field, descending in reversed(order_clauses(orderby)):
+        keys = {id(e): sort_key(e, field) for e in result}
+        result.sort(key=lambda e: keys[id(e)], reverse=descending)
     return result
 
 

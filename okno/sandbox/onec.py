@@ -15,6 +15,7 @@ import secrets
 import threading
 import time
 import uuid
+from bisect import bisect_left
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +28,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from okno.sandbox.odata_query import Entity, ODataQueryError, compile_filter, select_fields, sort_entities
+from okno.sandbox.odata_query import (
+    Entity,
+    ODataQueryError,
+    compile_filter,
+    lower_bound,
+    order_clauses,
+    parse_filter,
+    select_fields,
+    sort_entities,
+    sort_key,
+)
 
 _KEYED = re.compile(r"^(?P<set>[^()]+)\(guid'(?P<key>[0-9a-fA-F-]{36})'\)$")
 
@@ -70,6 +81,8 @@ class OneCStore:
         self.faults = Faults()
         self.log: list[LoggedRequest] = []
         self.in_flight: dict[str, int] = {}  # method -> requests being answered right now
+        self.version = 0  # bumped by every write; invalidates the sorted views
+        self._sorted: dict[tuple[str, str], tuple[int, list[Entity], list[tuple[bool, Any]]]] = {}
         self.lock = threading.RLock()
 
     def add(self, entity_set: str, entity: Entity) -> Entity:
@@ -78,6 +91,7 @@ class OneCStore:
         entity.setdefault("DeletionMark", False)
         with self.lock:
             self.sets.setdefault(entity_set, {})[entity["Ref_Key"]] = entity
+            self.version += 1
         return entity
 
     def get(self, entity_set: str, key: str) -> Entity:
@@ -89,20 +103,49 @@ class OneCStore:
         with self.lock:
             return [r for r in self.log if r.method == "PATCH" and r.status == 200 and key in (None, r.key)]
 
-    def query(self, entity_set: str, params: dict[str, str]) -> tuple[list[Entity], int]:
+    def query(self, entity_set: str, params: dict[str, str]) -> tuple[list[Entity], int | None]:
+        """One page of an entity set; the total count only when `$inlinecount=allpages` asks for it."""
+        node = parse_filter(params.get("$filter"))
+        predicate = compile_filter(params.get("$filter"))
+        ordered, first_keys = self._ordered(entity_set, params.get("$orderby"))
+        start = 0
+        clauses = order_clauses(params.get("$orderby"))
+        if clauses and not clauses[0][1] and (bound := lower_bound(node, clauses[0][0])) is not None:
+            start = bisect_left(first_keys, (True, bound))  # like an index seek on the first sort key
+        skip = _int_option(params, "$skip", 0) or 0
+        top = _int_option(params, "$top", None)
+        counting = params.get("$inlinecount") == "allpages"
+        matches: list[Entity] = []
+        total = 0
+        for entity in ordered[start:]:
+            if not predicate(entity):
+                continue
+            total += 1
+            if total > skip and (top is None or len(matches) < top):
+                matches.append(entity)
+            elif not counting and top is not None and len(matches) >= top:
+                break
+        return [self.shape(entity_set, e, params) for e in matches], total if counting else None
+
+    def _ordered(self, entity_set: str, orderby: str | None) -> tuple[list[Entity], list[tuple[bool, Any]]]:
+        """The set sorted by `$orderby`, cached until the set changes (the local server's "index")."""
         with self.lock:
             if entity_set not in self.sets:
                 raise LookupError(entity_set)
+            cached = self._sorted.get((entity_set, orderby or ""))
+            if cached is not None and cached[0] == self.version:
+                return cached[1], cached[2]
             rows = list(self.sets[entity_set].values())
-        predicate = compile_filter(params.get("$filter"))
-        matches = [e for e in rows if predicate(e)]
-        ordered = sort_entities(matches, params.get("$orderby"))
-        skip = _int_option(params, "$skip", 0) or 0
-        top = _int_option(params, "$top", None)
-        page = ordered[skip : skip + top if top is not None else None]
-        return [self._shape(entity_set, e, params) for e in page], len(matches)
+            version = self.version
+        ordered = sort_entities(rows, orderby)
+        clauses = order_clauses(orderby)
+        first_keys = [sort_key(e, clauses[0][0]) for e in ordered] if clauses else []
+        with self.lock:
+            self._sorted[(entity_set, orderby or "")] = (version, ordered, first_keys)
+        return ordered, first_keys
 
-    def _shape(self, entity_set: str, entity: Entity, params: dict[str, str]) -> Entity:
+    def shape(self, entity_set: str, entity: Entity, params: dict[str, str]) -> Entity:
+        """Apply `$expand` and `$select` to one entity."""
         expanded = [name.strip() for name in params.get("$expand", "").split(",") if name.strip()]
         result = dict(entity)
         for name in expanded:
@@ -122,6 +165,7 @@ class OneCStore:
                 raise ODataQueryError(f"Неизвестное свойство {unknown[0]} объекта {entity_set}")
             entity.update(changes)  # a tabular section in the body replaces the whole section, as in 1C
             entity["DataVersion"] = _data_version()
+            self.version += 1
             return dict(entity)
 
 
@@ -209,17 +253,19 @@ def _answer(
             entity = store.patch(entity_set, key, body)
             return JSONResponse({"odata.metadata": f"{metadata}#{entity_set}/@Element", **entity})
         if key is not None:
-            rows, _ = store.query(entity_set, {**params, "$filter": f"Ref_Key eq guid'{key}'"})
-            if not rows:
+            with store.lock:
+                found = store.sets.get(entity_set, {}).get(key)
+            if found is None:
                 return odata_error(404, "6", f"Не найден объект {entity_set} с ключом {key}")
-            return JSONResponse({"odata.metadata": f"{metadata}#{entity_set}/@Element", **rows[0]})
+            entity = store.shape(entity_set, found, params)
+            return JSONResponse({"odata.metadata": f"{metadata}#{entity_set}/@Element", **entity})
         rows, total = store.query(entity_set, params)
     except ODataQueryError as error:
         return odata_error(400, "9", str(error))
     except LookupError:
         return odata_error(404, "6", f"Не найден объект {entity_set}{'' if key is None else f' ({key})'}")
     page: dict[str, Any] = {"odata.metadata": f"{metadata}#{entity_set}", "value": rows}
-    if params.get("$inlinecount") == "allpages":
+    if total is not None:
         page["odata.count"] = str(total)
     return JSONResponse(page)
 
