@@ -187,3 +187,15 @@ def test_a_second_scheduler_replica_racing_for_the_same_day_sends_nothing_twice(
         assert sorted(days) == [date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25)]
     assert generate_due(timeline.runtime) == 0
     assert timeline.runtime.clock() == datetime.fromisoformat("2026-11-26T04:00:00+00:00")
+
+
+def test_a_shop_with_a_broken_timezone_costs_the_other_shops_nothing(timeline: Timeline) -> None:
+    with transaction(timeline.runtime.engine) as session:
+        for slug, zone in (("broken", "Mars/Olympus"), ("late", "Asia/Vladivostok")):
+            session.add(Tenant(slug=slug, name=slug.title(), timezone=zone, created_at=at("2026-11-24 12:00")))
+    # Vladivostok is 7 hours ahead of Moscow: its 25th closed long ago, the broken shop is skipped and logged.
+    assert generate_due(timeline.runtime) == 2
+    with Session(timeline.runtime.engine) as session:
+        late = session.exec(select(Tenant).where(Tenant.slug == "late")).one()
+        days = session.exec(select(col(DailyReport.day)).where(DailyReport.tenant_id == late.id)).all()
+    assert sorted(days) == [date(2026, 11, 24), date(2026, 11, 25)]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import schemathesis
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
 
 from tests.reports.history import History, login
 
@@ -64,3 +66,26 @@ def test_operators_see_their_own_calls_and_nobody_sees_another_shops_ratings(api
     )
     assert (naive.status_code, naive.json()["code"]) == (422, "invalid_report_period")
     assert surveys(api, "masha", csat=9).status_code == 422
+
+
+def test_generated_requests_to_the_surveys_and_daily_report_routes_never_cause_a_server_error(
+    api: TestClient, history: History
+) -> None:
+    schema = schemathesis.openapi.from_asgi("/openapi.json", api.app).include(
+        path_regex=r"^/api/v1/(surveys|reports/daily)"
+    )
+    operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
+    assert len(operations) == 3
+    headers = login(api, "masha")
+    server_errors: list[str] = []
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def probe(case: Any) -> None:
+            response = case.call(headers=headers)
+            if response.status_code >= 500:
+                server_errors.append(f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text}")
+
+        probe()
+    assert server_errors == []

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from services.order_confirm.api.deps import CurrentScope, QueryId, SessionDep
+from services.order_confirm.api.deps import DB_INT_MAX, CurrentScope, QueryId, SessionDep
 from services.order_confirm.domain.report_periods import InvalidPeriod
 from services.order_confirm.service.reports.surveys import NpsGroup, SurveySearch, search_surveys
 
@@ -26,7 +26,7 @@ def list_surveys(
     csat: Annotated[int | None, Query(ge=1, le=5)] = None,
     nps_group: NpsGroup | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> dict[str, Any]:
     """Ratings of calls started in [called_from, called_before): `{total, items: [{external_id, operator (name),
     called_at, survey_status, csat, nps, callback_requested, ...}]}`, newest first."""

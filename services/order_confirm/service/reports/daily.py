@@ -65,17 +65,19 @@ def generate_due(runtime: OrderConfirmRuntime) -> int:
     generated = 0
     for tenant in tenants:
         assert tenant.id is not None
-        tz = ZoneInfo(tenant.timezone)
-        due = days_due(
-            now,
-            tz,
-            tenant_since=tenant.created_at,
-            ready_hour=settings.daily_report_ready_hour,
-            catch_up_days=settings.daily_report_catch_up_days,
-        )
-        for day in due:
-            if (tenant.id, day) not in done and _generate_once(runtime, tenant.id, day):
-                generated += 1
+        try:
+            due = days_due(
+                now,
+                ZoneInfo(tenant.timezone),
+                tenant_since=tenant.created_at,
+                ready_hour=settings.daily_report_ready_hour,
+                catch_up_days=settings.daily_report_catch_up_days,
+            )
+            for day in due:
+                if (tenant.id, day) not in done:
+                    generated += _generate_once(runtime, tenant.id, day)
+        except Exception:  # one shop's broken configuration must not cost the other shops their report
+            log.exception("daily_report.failed", tenant_id=tenant.id)
     return generated
 
 
