@@ -7,6 +7,8 @@ Redis key namespace, so runs (and xdist workers) never see each other's data.
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,14 +61,25 @@ def _truncate_postgres(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per run; each test gets a copy (migrating per test costs seconds)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "okno.db"
+    url = f"sqlite:///{path}"
+    for service in SERVICES:
+        upgrade(service, url)
+    with sqlite3.connect(path) as connection:  # fold the WAL into the file so one copy holds everything
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of an empty, migrated database: a SQLite file, or the run's PostgreSQL database."""
     if request.param == "sqlite":
-        sqlite_url = f"sqlite:///{tmp_path / 'okno.db'}"
-        for service in SERVICES:
-            upgrade(service, sqlite_url)
-        return sqlite_url
+        path = tmp_path / "okno.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     postgres: str = request.getfixturevalue("postgres_url")
     _truncate_postgres(postgres)
     return postgres
@@ -103,6 +116,19 @@ def okno(database_url: str, redis_url: str, broker_namespace: str) -> Iterator[O
     instance.stop()
     for runtime in instance.runtimes:
         runtime.engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2 at production cost takes ~50 ms a hash; tests log in hundreds of times. Same algorithm, low cost."""
+    from argon2 import PasswordHasher
+
+    from services.order_confirm.security import passwords
+
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = production
 
 
 def is_postgres(url: str) -> bool:
