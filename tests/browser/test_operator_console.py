@@ -162,6 +162,8 @@ def test_supervisor_moves_a_customer_between_two_open_consoles_live(console: Con
     expect(owner_page.get_by_test_id("order-card")).to_contain_text("больше не ваш")
 
 
+# Formatting and help are pure browser behaviour: once, on SQLite, keeps the suite lean.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_console_speaks_english_and_lists_its_shortcuts(console: Console) -> None:
     console.add_staff("op1")
     console.shop_sends("TEA-5001", quantity=2)

@@ -36,6 +36,7 @@ from services.order_confirm.service.scope import scope_of
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+FLOOR_EVERY_POLLS = 3
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Watch:
     token: str
     queue: dict[int, events.TaskMark] = field(default_factory=dict)
     floor: str | None = None
+    polls: int = 0
 
 
 def _look(runtime: OrderConfirmRuntime, watch: Watch) -> list[tuple[str, dict[str, object]]]:
@@ -54,7 +56,10 @@ def _look(runtime: OrderConfirmRuntime, watch: Watch) -> list[tuple[str, dict[st
         operator = auth.authenticate(session, runtime.settings, token=watch.token, now=now)
         scope = scope_of(session, operator)
         marks = events.queue_marks(session, scope, now)
-        floor = events.floor_fingerprint(session, scope, now) if events.watches_floor(scope) else None
+        # The floor summary costs far more than a queue; a supervisor's overview may lag a few seconds.
+        floor_due = events.watches_floor(scope) and watch.polls % FLOOR_EVERY_POLLS == 0
+        floor = events.floor_fingerprint(session, scope, now) if floor_due else watch.floor
+    watch.polls += 1
     found: list[tuple[str, dict[str, object]]] = []
     if change := events.queue_change(watch.queue, marks):
         found.append(("queue", {**change.as_json()}))

@@ -13,7 +13,9 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Table
+from sqlalchemy import select as sa_select
+from sqlmodel import Session
 
 from services.order_confirm.domain.vocabulary import Role
 from services.order_confirm.models import Order
@@ -44,22 +46,42 @@ class QueueChange:
 
 
 def queue_marks(session: Session, scope: Scope, now: datetime) -> dict[int, TaskMark]:
-    """The caller's queue as task id -> what the console shows of it."""
-    tasks = list(session.exec(queue_query(scope, now).limit(WATCHED_TASKS)))
-    order_ids = {task.order_id for task in tasks if task.order_id is not None}
-    orders = {order.id: order for order in session.exec(select(Order).where(col(Order.id).in_(order_ids)))}
+    """The caller's queue as task id -> what the console shows of it: one query, plain rows (no ORM objects,
+    since every open stream runs this every poll interval; see bench/console_events.py)."""
+    tasks = queue_query(scope, now).limit(WATCHED_TASKS).subquery()
+    orders: Table = Order.__table__  # type: ignore[attr-defined]
+    query = sa_select(
+        tasks.c.id,
+        tasks.c.order_id,
+        orders.c.version,
+        orders.c.status,
+        tasks.c.kind,
+        tasks.c.due_at,
+        tasks.c.priority,
+        tasks.c.lease_operator_id,
+        orders.c.updated_at,
+    ).outerjoin(orders, orders.c.id == tasks.c.order_id)
     marks: dict[int, TaskMark] = {}
-    for task in tasks:
-        order = orders.get(task.order_id)
-        marks[task.id or 0] = (
-            task.order_id,
-            order.version if order else None,
-            order.status if order else None,
-            task.kind,
-            task.due_at.isoformat(),
-            str(task.priority),
-            task.lease_operator_id,
-            order.updated_at.isoformat() if order else None,
+    for (
+        task_id,
+        order_id,
+        version,
+        status,
+        kind,
+        due_at,
+        priority,
+        lease_by,
+        updated_at,
+    ) in session.connection().execute(query):
+        marks[int(task_id)] = (
+            order_id,
+            version,
+            status,
+            kind,
+            str(due_at),
+            str(priority),
+            lease_by,
+            str(updated_at) if updated_at is not None else None,
         )
     return marks
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, case, func, or_
 from sqlmodel import Session, col, select
 
 from services.order_confirm.domain.vocabulary import Role, TaskStatus
@@ -19,6 +19,7 @@ from services.order_confirm.service.ownership import active_customer_counts
 from services.order_confirm.service.scope import Scope, visible_customers, visible_tasks
 
 POOL_SHOWN = 100
+Counts = dict[int, int]
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,7 @@ def _operator_loads(session: Session, scope: Scope, now: datetime) -> list[Opera
     ):
         if scope.has_tenant(tenant_id):
             tenants.setdefault(operator_id, []).append(tenant_id)
-    open_tasks = _task_counts(session, scope, ids, due_before=None)
-    due_tasks = _task_counts(session, scope, ids, due_before=now)
+    open_tasks, due_tasks = _task_counts(session, scope, ids, now)
     in_call = {
         int(operator_id): int(order_id)
         for operator_id, order_id in session.exec(
@@ -126,15 +126,21 @@ def _operator_loads(session: Session, scope: Scope, now: datetime) -> list[Opera
     ]
 
 
-def _task_counts(session: Session, scope: Scope, ids: list[int], *, due_before: datetime | None) -> dict[int, int]:
+def _task_counts(
+    session: Session, scope: Scope, ids: list[int], now: datetime
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Open and due tasks per assignee, in one pass."""
     query = (
-        select(Task.assignee_id, func.count())
+        select(Task.assignee_id, func.count(), func.sum(case((col(Task.due_at) <= now, 1), else_=0)))
         .where(col(Task.assignee_id).in_(ids), Task.status == TaskStatus.OPEN.value, visible_tasks(scope))
         .group_by(col(Task.assignee_id))
     )
-    if due_before is not None:
-        query = query.where(col(Task.due_at) <= due_before)
-    return {int(assignee): int(count) for assignee, count in session.exec(query) if assignee is not None}
+    open_tasks: dict[int, int] = {}
+    due_tasks: dict[int, int] = {}
+    for assignee, count, due in session.exec(query):
+        if assignee is not None:
+            open_tasks[int(assignee)], due_tasks[int(assignee)] = int(count), int(due or 0)
+    return open_tasks, due_tasks
 
 
 def _tenant_queues(session: Session, scope: Scope, now: datetime) -> list[TenantQueue]:
@@ -142,9 +148,14 @@ def _tenant_queues(session: Session, scope: Scope, now: datetime) -> list[Tenant
         session.exec(select(Tenant).where(col(Tenant.id).in_(sorted(scope.tenant_ids))).order_by(col(Tenant.name)))
     )
     open_filter = (Task.status == TaskStatus.OPEN.value, visible_tasks(scope))
-    per_tenant = select(Task.tenant_id, func.count()).group_by(col(Task.tenant_id))
-    open_counts = dict(session.exec(per_tenant.where(*open_filter)).all())
-    due_counts = dict(session.exec(per_tenant.where(*open_filter, col(Task.due_at) <= now)).all())
+    open_counts: dict[int, int] = {}
+    due_counts: dict[int, int] = {}
+    for tenant_id, count, due in session.exec(
+        select(Task.tenant_id, func.count(), func.sum(case((col(Task.due_at) <= now, 1), else_=0)))
+        .where(*open_filter)
+        .group_by(col(Task.tenant_id))
+    ):
+        open_counts[int(tenant_id)], due_counts[int(tenant_id)] = int(count), int(due or 0)
     pool_counts = dict(
         session.exec(
             select(Customer.tenant_id, func.count(func.distinct(Customer.id)))
