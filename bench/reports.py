@@ -17,14 +17,18 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
+from dramatiq.brokers.stub import StubBroker
 from sqlmodel import Session, select
 
 from services.common.db import make_engine
 from services.common.migrations import upgrade
+from services.order_confirm import runtime as order_confirm_runtime
 from services.order_confirm.domain.report_periods import Grouping
 from services.order_confirm.models import Operator
 from services.order_confirm.service.reports import ReportName, ReportRequest, build_report
+from services.order_confirm.service.reports.daily import generate
 from services.order_confirm.service.scope import scope_of
+from services.order_confirm.settings import OrderConfirmSettings
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -104,6 +108,23 @@ def time_daily_report(url: str, day: date, repeat: int) -> tuple[list[float], li
     return daily, calls
 
 
+def time_stored_daily_report(url: str, day: date, repeat: int) -> list[float]:
+    """Seconds to make one stored daily report as the scheduler does (service/reports/daily.py: 5 reports by
+    operator and in total, the XLSX, the row and its outbox message), rolled back after each repetition."""
+    runtime = order_confirm_runtime.build(OrderConfirmSettings(database_url=url), broker=StubBroker())
+    runtime.outbox.relay_enabled = False
+    seconds: list[float] = []
+    for _ in range(repeat):
+        with Session(runtime.engine) as session:
+            started = time.perf_counter()
+            generate(session, runtime, 1, day)
+            session.flush()
+            seconds.append(time.perf_counter() - started)
+            session.rollback()
+    runtime.engine.dispose()
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=100_000)
@@ -123,6 +144,8 @@ def main() -> None:
         print(f"report call: median {statistics.median(calls):.3f} s, worst {max(calls):.3f} s")
         whole = statistics.median(daily)
         print(f"whole daily report ({len(DAILY)} reports x by hour + by operator): median {whole:.3f} s")
+        stored = time_stored_daily_report(url, (START + timedelta(days=args.days // 2)).date(), args.repeat)
+        print(f"stored daily report as the scheduler makes it (with XLSX): median {statistics.median(stored):.3f} s")
     finally:
         with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
