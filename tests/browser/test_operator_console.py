@@ -43,6 +43,8 @@ def test_order_arrives_live_and_is_confirmed_with_a_changed_quantity_and_slot(co
     expect(card.get_by_test_id("quantity-TEA-01")).to_have_text("3")
     expect(card.get_by_test_id("delivery-slot")).to_have_text("18:00-22:00")
     expect(card.get_by_test_id("total")).to_have_text(re.compile(r"2\s250,00\s₽"))
+    expect(row).to_contain_text(re.compile(r"2\s250,00\s₽"))  # the queue beside the card follows
+    expect(card.get_by_test_id("order-history")).to_contain_text("changed")
     console.screenshot(page, "console-order-card.png")
 
     page.keyboard.press("c")

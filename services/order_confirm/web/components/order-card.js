@@ -4,7 +4,7 @@ import { ApiError, get, idempotencyKey, post, session } from "../lib/api.js";
 import { dateTime, day, duration, money, t, useLanguage } from "../lib/i18n.js";
 import { useShortcuts } from "../lib/keys.js";
 import { navigate } from "../lib/router.js";
-import { useSignal } from "../lib/store.js";
+import { emit, useSignal } from "../lib/store.js";
 import { OrderHistory } from "./history.js";
 import { OrderEdit } from "./order-edit.js";
 import { CallbackDialog, CancelDialog, NoteDialog, WrongNumberDialog } from "./outcome-dialogs.js";
@@ -81,7 +81,9 @@ export function OrderCard({ orderId, onDone }) {
       setError(failure instanceof ApiError && failure.status === 404 ? t("order.gone") : failure.message);
     }
   }, [orderId]);
+  // Our own change: show it, and let the queue beside the card refresh now rather than at the next poll.
   function show(found) {
+    if (shown.current !== null && found.version !== shown.current) emit("queue", { local: true });
     shown.current = found.version;
     setOrder(found);
   }
@@ -194,6 +196,7 @@ export function OrderCard({ orderId, onDone }) {
           show(saved);
           setDialog(null);
           setNotice(t("edit.saved", { version: saved.version }));
+          load(); // the history gains the change
         }} />`
       : html`<${Items} order=${order} />`}
     ${!closed &&
