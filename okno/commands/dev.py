@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fcntl
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -33,7 +35,12 @@ def new_revision(
         upgrade(service, url)
         config = alembic_config(service, url)
         config.set_main_option("file_template", "%%(year)d-%%(month).2d-%%(day).2d-%%(hour).2d%%(minute).2d_%%(slug)s")
-        command.revision(config, message=slug, autogenerate=True)
+        script = command.revision(config, message=slug, autogenerate=True)
+    # Generated code goes through the same formatter as the rest, so `ruff format --check` stays clean.
+    paths = [s.path for s in (script if isinstance(script, list) else [script]) if s is not None]
+    ruff = Path(sys.executable).with_name("ruff")
+    if paths and ruff.exists():
+        subprocess.run([str(ruff), "format", "--quiet", *paths], check=False)
 
 
 openapi = typer.Typer(help="The committed OpenAPI documents in contracts/openapi/.", no_args_is_help=True)

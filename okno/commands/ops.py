@@ -41,7 +41,10 @@ def run(
     okno = build_okno()
     app = create_embedded_app(okno, on_startup=on_embedded_startup(demo=demo, base_url=f"http://{host}:{port}"))
     console.print(f"[bold]Okno[/] on http://{host}:{port}/console/  (database: {settings.database_url})")
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
+    # Open live streams (SSE) would otherwise hold Ctrl+C for their whole lifetime.
+    uvicorn.run(
+        app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False, timeout_graceful_shutdown=5
+    )
 
 
 def serve(

@@ -13,6 +13,7 @@ from services.common.problems import DomainError
 
 if TYPE_CHECKING:
     from services.integrations.runtime import IntegrationsRuntime
+    from services.integrations.service.erp_pull import PullSummary
 
 sync = typer.Typer(help="ERP sync and outbound deliveries of integrations.", no_args_is_help=True)
 console = Console()
@@ -38,7 +39,7 @@ def pull(
     from services.integrations.adapters.erp.base import PullPosition
     from services.integrations.adapters.failures import RemoteFailure
     from services.integrations.models.erp import ErpConnection, ErpCursor
-    from services.integrations.service.erp_pull import PullSummary, pull_tenant
+    from services.integrations.service.erp_pull import pull_tenant
 
     runtime = _runtime()
     with transaction(runtime.engine) as session:
@@ -67,6 +68,10 @@ def pull(
     except DomainError as error:
         console.print(f"[red]{error.code}:[/] {error.detail}")
         raise typer.Exit(2) from None
+    _print_summary(summary)
+
+
+def _print_summary(summary: PullSummary) -> None:
     table = Table("pages", "new", "updated", "unchanged", "skipped", "pulled in total", "caught up")
     table.add_row(
         str(summary.pages),
