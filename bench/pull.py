@@ -7,7 +7,8 @@ rows, the outbox messages and the cursor, and the relay publishing the page to R
 The baseline writes the very same rows (documents + outbox) with plain multi-row INSERTs, one
 transaction per page, on an emptied database. The ratio is pull time / baseline time.
 
-    .venv/bin/python -m bench.pull                       # 100 000 orders, fresh PostgreSQL database
+    .venv/bin/python -m bench.pull                       # 50 000 orders (~2 min), fresh PostgreSQL database
+    .venv/bin/python -m bench.pull --orders 100000       # the issue's figure
     .venv/bin/python -m bench.pull --orders 20000        # a quick look
     .venv/bin/python -m bench.pull --database-url sqlite:////tmp/pull.db
 """
@@ -45,7 +46,7 @@ TENANT = "bench-shop"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--orders", type=int, default=50_000, help="pending orders in the 1C (target: 100 000)")
     parser.add_argument("--page-size", type=int, default=1_000)
     parser.add_argument("--database-url", default=None, help="default: a fresh PostgreSQL database, dropped after")
     args = parser.parse_args()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from okno.sandbox.onec import OneCStore
 
@@ -73,20 +74,7 @@ def seed_orders(
     products = list(store.sets[PRODUCTS].values())
     keys = []
     for index in range(count):
-        lines = []
-        for line_number, product in enumerate(rng.sample(products, rng.randint(1, 3)), start=1):
-            quantity, price = rng.randint(1, 4), rng.randint(300, 9_000)
-            lines.append(
-                {
-                    "LineNumber": str(line_number),
-                    "Номенклатура_Key": product["Ref_Key"],
-                    "Количество": quantity,
-                    "Цена": price,
-                    "Сумма": quantity * price,
-                    "СтавкаНДС": "НДС20",
-                    "Склад_Key": _WAREHOUSE,
-                }
-            )
+        lines = _order_lines(rng, products)
         number = offset + index + 1
         moment = start + timedelta(seconds=(offset + index) // 3)
         shipping = moment.date() + timedelta(days=rng.randint(1, 4)) if rng.random() < 0.7 else None
@@ -114,6 +102,24 @@ def seed_orders(
         )
         keys.append(order["Ref_Key"])
     return keys
+
+
+def _order_lines(rng: random.Random, products: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    lines = []
+    for line_number, product in enumerate(rng.sample(products, rng.randint(1, 3)), start=1):
+        quantity, price = rng.randint(1, 4), rng.randint(300, 9_000)
+        lines.append(
+            {
+                "LineNumber": str(line_number),
+                "Номенклатура_Key": product["Ref_Key"],
+                "Количество": quantity,
+                "Цена": price,
+                "Сумма": quantity * price,
+                "СтавкаНДС": "НДС20",
+                "Склад_Key": _WAREHOUSE,
+            }
+        )
+    return lines
 
 
 def trade_infobase(orders: int = 0, *, partners: int = 200, products: int = 50) -> OneCStore:

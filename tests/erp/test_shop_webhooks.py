@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from contracts.payments import PaymentReceived
 from services.common.settings import DEV_SERVICE_TOKEN
 from services.integrations.app import create_app
 from services.integrations.runtime import IntegrationsRuntime
@@ -92,3 +94,35 @@ def test_a_tenant_without_erp_or_webhook_url_records_no_push_and_an_unknown_tena
     missing = api.put("/v1/tenants/nobody/shop-webhook", json={"url": "https://shop.example/hook"}, headers=ADMIN)
     assert missing.status_code == 404
     assert api.get(f"/v1/tenants/{TENANT}/erp", headers=ADMIN).json()["code"] == "erp_not_configured"
+
+
+def test_a_shop_subscribed_to_payments_only_gets_payment_succeeded_and_not_the_confirmation(
+    integrations: IntegrationsRuntime, shop: Shop
+) -> None:
+    api = TestClient(create_app(integrations))
+    body = {"url": shop.url, "events": ["payment.succeeded"]}
+    assert api.put(f"/v1/tenants/{TENANT}/shop-webhook", json=body, headers=ADMIN).status_code == 200
+    paid = PaymentReceived(
+        order_id=7,
+        external_id="WEB-7",
+        source="webhook",
+        status="confirmed",
+        link_id="link-7",
+        provider="yookassa",
+        provider_payment_id="2d5a-77",
+        amount=Decimal("1490.00"),
+        currency="RUB",
+        paid_at=datetime(2026, 11, 23, 9, 40, tzinfo=UTC),
+    )
+
+    deliver(integrations, "order.confirmed", confirmed("WEB-7", source="webhook"))
+    deliver(integrations, "payment.received", paid)
+    send_everything_due(integrations)
+
+    assert len(shop.received) == 1
+    event = json.loads(shop.received[0][1])
+    assert (event["type"], event["data"]["amount"], event["data"]["provider_payment_id"]) == (
+        "payment.succeeded",
+        "1490.00",
+        "2d5a-77",
+    )

@@ -20,6 +20,7 @@ import structlog
 from sqlalchemy import exists, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from services.common.db import is_sqlite, transaction
 from services.integrations.adapters.erp import adapter_for
@@ -98,8 +99,8 @@ def _next_in_line(runtime: IntegrationsRuntime, sent: list[Claimed]) -> list[int
     return [int(i) for i, tenant, target, key in rows if i is not None and (tenant, target, key) in documents]
 
 
-def claim_due(runtime: IntegrationsRuntime, session: Session, *, only: list[int] | None = None) -> list[Claimed]:
-    now, policy = runtime.clock(), policy_of(runtime)
+def _due_query(runtime: IntegrationsRuntime, now: datetime, only: list[int] | None) -> SelectOfScalar[Delivery]:
+    """Pending, due, unclaimed, and the oldest pending one of its document (so documents stay in order)."""
     earlier = aliased(Delivery)
     head_of_document = ~exists().where(
         col(earlier.tenant) == col(Delivery.tenant),
@@ -123,9 +124,14 @@ def claim_due(runtime: IntegrationsRuntime, session: Session, *, only: list[int]
         query = query.where(col(Delivery.id).in_(only))
     if not is_sqlite(runtime.engine):
         query = query.with_for_update(skip_locked=True, of=Delivery)
+    return query
+
+
+def claim_due(runtime: IntegrationsRuntime, session: Session, *, only: list[int] | None = None) -> list[Claimed]:
+    now, policy = runtime.clock(), policy_of(runtime)
     capacity: dict[tuple[str, str], int | None] = {}
     claimed: list[Claimed] = []
-    for delivery in session.exec(query).all():
+    for delivery in session.exec(_due_query(runtime, now, only)).all():
         endpoint = (delivery.tenant, delivery.target)
         if endpoint not in capacity:
             capacity[endpoint] = breaker_capacity(policy, _breaker(session, *endpoint), now)
@@ -261,19 +267,7 @@ def _record(
         breaker = after_success(breaker)  # the endpoint answered; it is this message it refused
     else:
         outcome = "retry"
-        retry_after = failure.retry_after if isinstance(failure, TransientFailure) else None
-        next_try = next_attempt_at(
-            policy,
-            attempts_made=delivery.attempts,
-            now=now,
-            budget_started_at=delivery.budget_started_at,
-            retry_after=retry_after,
-            jitter=random.random(),
-        )
-        if next_try is None:
-            _bury(delivery, now)
-        else:
-            delivery.next_attempt_at = next_try
+        _reschedule(policy, delivery, failure, now)
         breaker = after_failure(policy, breaker, now)
     session.add(delivery)
     session.add(
@@ -287,6 +281,21 @@ def _record(
         )
     )
     _save_breaker(session, claimed.tenant, claimed.target, breaker, now)
+
+
+def _reschedule(policy: DeliveryPolicy, delivery: Delivery, failure: RemoteFailure, now: datetime) -> None:
+    next_try = next_attempt_at(
+        policy,
+        attempts_made=delivery.attempts,
+        now=now,
+        budget_started_at=delivery.budget_started_at,
+        retry_after=failure.retry_after if isinstance(failure, TransientFailure) else None,
+        jitter=random.random(),
+    )
+    if next_try is None:
+        _bury(delivery, now)
+    else:
+        delivery.next_attempt_at = next_try
 
 
 def _bury(delivery: Delivery, now: datetime) -> None:

@@ -140,7 +140,9 @@ def _apply_page(
             document.content_hash, document.data_version = content_hash, order.data_version
             document.item_keys, document.updated_at = order.item_keys, now
             session.add(document)
-            snapshots.append(snapshot.model_copy(update={"external_id": document.external_id}))
+            snapshots.append(
+                snapshot.model_copy(update={"external_id": document.external_id, "source_ref": _source_ref(order)})
+            )
             summary.updated += 1
     snapshots.extend(_insert_new(session, tenant, new, now=now))
     summary.created += len(new)
@@ -148,7 +150,7 @@ def _apply_page(
 
 
 def _snapshot(order: PulledOrder, event: OrderEventType, content_hash: str) -> OrderSnapshot | str:
-    """The snapshot (its `source_ref` filled in once the document row exists), or why it cannot be sent."""
+    """The snapshot (`external_id` and `source_ref` are settled by the caller), or why it cannot be sent."""
     if not order.fields.get("items"):
         return "в документе нет строк товаров"
     if not (order.fields.get("customer") or {}).get("phone"):
@@ -186,14 +188,16 @@ def _insert_new(
         }
         for order, snapshot in new
     ]
-    inserted = session.execute(
-        insert(ErpDocument).returning(col(ErpDocument.id), col(ErpDocument.document_key)), rows
-    ).all()
-    ids = {str(key): int(row_id) for row_id, key in inserted}
+    session.execute(insert(ErpDocument), rows)  # no RETURNING: a plain executemany is several times faster
     return [
-        snapshot.model_copy(update={"external_id": row["external_id"], "source_ref": f"erp:{ids[order.document_key]}"})
+        snapshot.model_copy(update={"external_id": row["external_id"], "source_ref": _source_ref(order)})
         for (order, snapshot), row in zip(new, rows, strict=True)
     ]
+
+
+def _source_ref(order: PulledOrder) -> str:
+    """Traces an order back to its ERP document (`erp_documents` is unique on tenant + document key)."""
+    return f"erp:{order.document_key}"
 
 
 def _unique_external_id(external_id: str, document_key: str, taken: set[str]) -> str:
