@@ -111,3 +111,24 @@ def test_a_dead_replicas_lease_runs_out_and_another_replica_takes_the_tenant_ove
     assert summary is not None and summary.created == 5
     with Session(integrations.engine) as session:
         assert session.exec(select(func.count()).select_from(ErpDocument)).one() == 5
+
+
+def test_the_scheduler_pulls_each_tenant_at_its_interval_and_tries_a_dead_erp_once_per_interval(
+    integrations: IntegrationsRuntime, onec: OneC, clock: FrozenClock
+) -> None:
+    seed_orders(onec.store, 3)
+    connect_erp(integrations, onec)  # every 60 s
+    assert pull_due_tenants(integrations)[TENANT].created == 3
+    seed_orders(onec.store, 2)
+    clock.advance(seconds=30)
+    assert pull_due_tenants(integrations) == {}  # not due yet
+    onec.store.faults.outage = True
+    clock.advance(seconds=31)
+    requests = len(onec.store.log)
+
+    assert pull_due_tenants(integrations) == {}  # 1C is down: logged, the cursor keeps the error
+    assert pull_due_tenants(integrations) == {}
+    assert len(onec.store.log) == requests + 1  # one try per interval, not one per scheduler tick
+    onec.store.faults.outage = False
+    clock.advance(seconds=61)
+    assert pull_due_tenants(integrations)[TENANT].created == 2

@@ -24,15 +24,14 @@ def due_tenants(runtime: IntegrationsRuntime) -> list[str]:
     now = runtime.clock()
     with Session(runtime.engine) as session:
         rows = session.exec(
-            select(ErpConnection.tenant, ErpConnection.pull_interval_seconds, ErpCursor.last_finished_at)
+            select(ErpConnection.tenant, ErpConnection.pull_interval_seconds, ErpCursor.last_started_at)
             .join(ErpCursor, col(ErpCursor.tenant) == col(ErpConnection.tenant), isouter=True)
             .where(col(ErpConnection.enabled))
             .order_by(col(ErpConnection.tenant))
         ).all()
+    # Measured from the last start, so an ERP that is down is tried once per interval, not every check.
     return [
-        tenant
-        for tenant, interval, finished in rows
-        if finished is None or finished + timedelta(seconds=interval) <= now
+        tenant for tenant, interval, started in rows if started is None or started + timedelta(seconds=interval) <= now
     ]
 
 
