@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import AwareDatetime, Field
 
 from contracts.envelope import Strict
+from contracts.orders import OrderOutcome
 
 
 class CallCompleted(Strict):
@@ -42,4 +43,15 @@ class SurveyAnswered(Strict):
     callback_requested: bool = False
     opted_out: bool = False
     skip_reason: str | None = None  # why no call was made (status "skipped"): opted_out, recently_surveyed, ...
+    finished_at: AwareDatetime
+
+
+class SurveyCompleted(OrderOutcome):
+    """order_confirm -> integrations: the customer's ratings of the call, for the ERP and the shop's webhook."""
+
+    attempt_id: int
+    survey_status: SurveyStatus
+    csat: int | None = Field(default=None, ge=1, le=5)
+    nps: int | None = Field(default=None, ge=0, le=10)
+    callback_requested: bool = False
     finished_at: AwareDatetime

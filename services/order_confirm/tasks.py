@@ -37,7 +37,7 @@ def on_order_snapshot_received(
 def on_survey_answered(
     runtime: OrderConfirmRuntime, session: Session, envelope: RawEnvelope, payload: SurveyAnswered
 ) -> None:
-    surveys.record_survey_result(session, envelope.tenant, payload, now=runtime.clock())
+    surveys.record_survey_result(session, runtime.outbox, envelope.tenant, payload, now=runtime.clock())
 
 
 @consumers.handler(MessageType.PAYMENT_STATUS_CHANGED, PaymentStatusChanged)

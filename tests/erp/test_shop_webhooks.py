@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from contracts.calls import SurveyCompleted
 from contracts.payments import PaymentReceived
 from services.common.settings import DEV_SERVICE_TOKEN
 from services.integrations.app import create_app
@@ -125,4 +126,35 @@ def test_a_shop_subscribed_to_payments_only_gets_payment_succeeded_and_not_the_c
         "payment.succeeded",
         "1490.00",
         "2d5a-77",
+    )
+
+
+def test_the_customers_ratings_reach_a_shop_subscribed_to_survey_completed(
+    integrations: IntegrationsRuntime, shop: Shop
+) -> None:
+    api = TestClient(create_app(integrations))
+    body = {"url": shop.url, "events": ["survey.completed"]}
+    assert api.put(f"/v1/tenants/{TENANT}/shop-webhook", json=body, headers=ADMIN).status_code == 200
+    rated = SurveyCompleted(
+        order_id=8,
+        external_id="WEB-8",
+        source="webhook",
+        status="confirmed",
+        attempt_id=31,
+        survey_status="partial",
+        csat=4,
+        finished_at=datetime(2026, 11, 23, 10, 5, tzinfo=UTC),
+    )
+
+    deliver(integrations, "order.confirmed", confirmed("WEB-8", source="webhook"))
+    deliver(integrations, "survey.completed", rated)
+    send_everything_due(integrations)
+
+    assert len(shop.received) == 1
+    event = json.loads(shop.received[0][1])
+    assert (event["type"], event["data"]["external_id"], event["data"]["csat"], event["data"]["nps"]) == (
+        "survey.completed",
+        "WEB-8",
+        4,
+        None,
     )

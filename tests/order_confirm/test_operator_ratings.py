@@ -57,7 +57,7 @@ def surveyed_call(runtime: OrderConfirmRuntime, tenant_id: int, operator_id: int
             finished_at=now,
             **result,
         )
-        record_survey_result(session, "shop", answer, now=now)
+        record_survey_result(session, runtime.outbox, "shop", answer, now=now)
         return attempt.id
 
 
@@ -110,6 +110,6 @@ def test_ratings_cannot_be_changed_or_deleted(desk: tuple[OrderConfirmRuntime, T
             nps=10,
             finished_at=clock(),
         )
-        record_survey_result(session, "shop", again, now=clock())
+        record_survey_result(session, runtime.outbox, "shop", again, now=clock())
     [rating] = http.get("/api/v1/me/ratings", headers=headers).json()["ratings"]
     assert (rating["csat"], rating["nps"]) == (1, 2)

@@ -28,7 +28,17 @@ from services.notify.service.survey_dispatch import dispatch_due_surveys
 from services.notify.service.survey_rules import SurveyRulesBody, save_rules
 from services.notify.survey_placement import enqueue_survey_placement
 from services.order_confirm.app import create_app as order_confirm_app
-from services.order_confirm.models import Attempt, AuditEntry, Customer, Operator, Order, Task, Tenant, TimelineEvent
+from services.order_confirm.models import (
+    Attempt,
+    AuditEntry,
+    Customer,
+    Operator,
+    Order,
+    OutboxMessage,
+    Task,
+    Tenant,
+    TimelineEvent,
+)
 from tests.fakes.twilio import FakeTwilio, VoiceCall
 from tests.support import live_server, wait_until
 
@@ -206,6 +216,12 @@ def test_a_detractor_who_opts_out_reaches_the_attempt_the_timeline_and_the_super
         assert [(a.actor, a.after) for a in audit] == [
             ("system:notify", {"survey_status": "completed", "csat": 2, "nps": 3, "survey_callback_requested": False})
         ]
+        # The ratings flow on to the ERP / the shop's webhook like every outcome.
+        [survey_completed] = s.exec(
+            select(OutboxMessage).where(OutboxMessage.message_type == MessageType.SURVEY_COMPLETED.value)
+        ).all()
+        payload = survey_completed.envelope["payload"]
+        assert (payload["order_id"], payload["csat"], payload["nps"]) == (data.order.id, 2, 3)
 
 
 def test_no_operator_api_route_accepts_ratings(okno: Okno) -> None:

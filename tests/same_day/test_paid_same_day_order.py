@@ -27,6 +27,10 @@ def test_customer_pays_the_texted_link_and_the_order_goes_to_cdek_and_the_shop(s
         assert stranger.get(f"/api/v1/orders/{order_id}/same-day").status_code == 404
         assert stranger.post(f"/api/v1/orders/{order_id}/payment-link", json={}).status_code == 404
 
+    # No link yet: the card's list is empty (no error to show), the single link is "not found".
+    assert api.get(f"/api/v1/orders/{order_id}/payment-links").json() == []
+    assert api.get(f"/api/v1/orders/{order_id}/payment-link").status_code == 404
+
     # The owner asks for today's slots: CDEK's same-day tariff prices the delivery.
     slots = api.get(f"/api/v1/orders/{order_id}/same-day")
     assert slots.status_code == 200, slots.text
@@ -38,6 +42,8 @@ def test_customer_pays_the_texted_link_and_the_order_goes_to_cdek_and_the_shop(s
     # ... picks the slot and creates the link; the customer gets it by SMS.
     created = api.post(f"/api/v1/orders/{order_id}/payment-link", json={"slot_id": slot["slot_id"]})
     assert created.status_code == 201, created.text
+    links = api.get(f"/api/v1/orders/{order_id}/payment-links").json()
+    assert [link["link_id"] for link in links] == [created.json()["link_id"]]
     link = created.json()
     assert Decimal(link["amount"]) == Decimal("1200.00")  # 750 order + 450 same-day delivery
     assert link["url"].startswith(f"{outside.yookassa_url}/pay/")

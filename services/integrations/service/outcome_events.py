@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.calls import SurveyCompleted
 from contracts.orders import OrderCancelled, OrderChanged, OrderConfirmed, OrderOutcome, OrderUnreachable
 from contracts.payments import PaymentReceived
 from contracts.routing import MessageType
@@ -16,6 +17,7 @@ OUTCOMES: dict[MessageType, tuple[type[OrderOutcome], str]] = {
     MessageType.ORDER_CANCELLED: (OrderCancelled, "order.cancelled"),
     MessageType.ORDER_UNREACHABLE: (OrderUnreachable, "order.unreachable"),
     MessageType.PAYMENT_RECEIVED: (PaymentReceived, "payment.succeeded"),
+    MessageType.SURVEY_COMPLETED: (SurveyCompleted, "survey.completed"),
 }
 
 
@@ -54,6 +56,10 @@ def _operator_note(outcome: OrderOutcome) -> str | None:
         text = f"клиент недоступен после {outcome.attempts} попыток"
     elif isinstance(outcome, PaymentReceived):
         text = f"оплачено {outcome.amount} {outcome.currency} ({outcome.provider} {outcome.provider_payment_id})"
+    elif isinstance(outcome, SurveyCompleted):
+        text = "оценка клиента: " + ", ".join(
+            f"{name} {value}" for name, value in (("CSAT", outcome.csat), ("NPS", outcome.nps)) if value is not None
+        )
     elif isinstance(outcome, OrderConfirmed):
         text = "подтверждён" + (f": {outcome.comment}" if outcome.comment else "")
     else:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from contracts.http.same_day import PaymentLinkRequest, SameDayAnswer
 from services.common.money import from_minor
-from services.order_confirm.api.deps import CurrentOperator, NowDep, RuntimeDep, SessionDep, WorkerScope
+from services.order_confirm.api.deps import CurrentOperator, NowDep, PathId, RuntimeDep, SessionDep, WorkerScope
 from services.order_confirm.clients.integrations import IntegrationsClient
 from services.order_confirm.models import PaymentLink
 from services.order_confirm.service import same_day
@@ -83,7 +83,7 @@ def link_out(link: PaymentLink) -> PaymentLinkOut:
     summary="Today's same-day slots with price, or the reason same-day delivery is not possible",
     responses=ERRORS,
 )
-def same_day_slots(order_id: int, session: SessionDep, scope: WorkerScope, runtime: RuntimeDep) -> Any:
+def same_day_slots(order_id: PathId, session: SessionDep, scope: WorkerScope, runtime: RuntimeDep) -> Any:
     call = same_day.prepare(session, scope, order_id)
     session.commit()
     return IntegrationsClient(runtime.settings).same_day(call.tenant, call.order)
@@ -97,7 +97,7 @@ def same_day_slots(order_id: int, session: SessionDep, scope: WorkerScope, runti
     responses={200: {"description": "The order's link that is still valid"}, **ERRORS},
 )
 def create_payment_link(
-    order_id: int,
+    order_id: PathId,
     body: PaymentLinkAsk,
     session: SessionDep,
     scope: WorkerScope,
@@ -122,5 +122,15 @@ def create_payment_link(
     summary="The order's latest payment link and its live status (created, sent, paid, expired, failed)",
     responses=ERRORS,
 )
-def read_payment_link(order_id: int, session: SessionDep, scope: WorkerScope) -> Any:
+def read_payment_link(order_id: PathId, session: SessionDep, scope: WorkerScope) -> Any:
     return link_out(same_day.latest_link(session, scope, order_id))
+
+
+@router.get(
+    "/{order_id}/payment-links",
+    response_model=list[PaymentLinkOut],
+    summary="All payment links of the order, newest first (empty while none was created)",
+    responses=ERRORS,
+)
+def list_payment_links(order_id: PathId, session: SessionDep, scope: WorkerScope) -> Any:
+    return [link_out(link) for link in same_day.links_of(session, scope, order_id)]

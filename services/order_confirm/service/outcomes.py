@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from contracts.calls import CallCompleted
+from contracts.calls import CallCompleted, SurveyAnswered, SurveyCompleted
 from contracts.orders import (
     DeliverySnapshot,
     ItemChange,
@@ -138,3 +138,19 @@ def call_completed(
         ended_at=attempt.ended_at or attempt.started_at,
     )
     outbox.add(session, MessageType.CALL_COMPLETED, tenant_slug(session, customer.tenant_id), message)
+
+
+def survey_completed(session: Session, outbox: Outbox, order: Order, result: SurveyAnswered) -> None:
+    """Ratings flow back like any outcome; only surveys the customer answered at least in part."""
+    if result.csat is None and result.nps is None:
+        return
+    message = SurveyCompleted(
+        **_common(order, None, None),
+        attempt_id=result.attempt_id,
+        survey_status=result.status,
+        csat=result.csat,
+        nps=result.nps,
+        callback_requested=result.callback_requested,
+        finished_at=result.finished_at,
+    )
+    outbox.add(session, MessageType.SURVEY_COMPLETED, tenant_slug(session, order.tenant_id), message)

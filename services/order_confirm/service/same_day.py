@@ -174,14 +174,18 @@ def upsert_projection(
     return link
 
 
-def latest_link(session: Session, scope: Scope, order_id: int) -> PaymentLink:
+def links_of(session: Session, scope: Scope, order_id: int) -> list[PaymentLink]:
+    """Every payment link of the order, newest first (an expired link stays in the history)."""
     order = get_order(session, scope, order_id)
-    link = session.exec(
-        select(PaymentLink).where(PaymentLink.order_id == order.id).order_by(col(PaymentLink.created_at).desc())
-    ).first()
-    if link is None:
+    query = select(PaymentLink).where(PaymentLink.order_id == order.id)
+    return list(session.exec(query.order_by(col(PaymentLink.created_at).desc(), col(PaymentLink.id).desc())).all())
+
+
+def latest_link(session: Session, scope: Scope, order_id: int) -> PaymentLink:
+    links = links_of(session, scope, order_id)
+    if not links:
         raise NotFound(f"Order {order_id} has no payment link.")
-    return link
+    return links[0]
 
 
 def move_order(order: Order, target: OrderStatus) -> bool:

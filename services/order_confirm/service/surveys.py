@@ -14,18 +14,21 @@ import structlog
 from sqlmodel import Session, select
 
 from contracts.calls import SurveyAnswered
+from services.common.messaging.outbox import Outbox
 from services.common.problems import NotFound
 from services.order_confirm.domain.survey_outcome import supervisor_follow_up, timeline_summary
 from services.order_confirm.domain.vocabulary import TaskKind, TaskStatus
-from services.order_confirm.models import Attempt, Customer, Operator, Task, Tenant
-from services.order_confirm.service import audit, timeline
+from services.order_confirm.models import Attempt, Customer, Operator, Order, Task, Tenant
+from services.order_confirm.service import audit, outcomes, timeline
 
 log = structlog.get_logger(__name__)
 ACTOR = "system:notify"
 FOLLOW_UP_PRIORITY = 50  # ahead of routine confirmations due at the same time
 
 
-def record_survey_result(session: Session, tenant_slug: str, result: SurveyAnswered, *, now: datetime) -> Attempt:
+def record_survey_result(
+    session: Session, outbox: Outbox, tenant_slug: str, result: SurveyAnswered, *, now: datetime
+) -> Attempt:
     tenant = session.exec(select(Tenant).where(Tenant.slug == tenant_slug)).first()
     if tenant is None or tenant.id is None:
         raise NotFound(f"No tenant {tenant_slug!r}.")
@@ -73,6 +76,9 @@ def record_survey_result(session: Session, tenant_slug: str, result: SurveyAnswe
     reason = supervisor_follow_up(result)
     if reason is not None:
         _follow_up_task(session, customer, attempt, reason, now=now)
+    order = session.get(Order, attempt.order_id)
+    if order is not None:
+        outcomes.survey_completed(session, outbox, order, result)
     return attempt
 
 

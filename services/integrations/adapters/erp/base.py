@@ -34,7 +34,9 @@ class PulledPage:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (document key, why) unmappable documents
 
 
-OutcomeKind = Literal["order.confirmed", "order.changed", "order.cancelled", "order.unreachable", "payment.succeeded"]
+OutcomeKind = Literal[
+    "order.confirmed", "order.changed", "order.cancelled", "order.unreachable", "payment.succeeded", "survey.completed"
+]
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ class OneCMapping(BaseModel):
             "order.cancelled": {"Статус": "Закрыт", "Согласован": False},
             "order.unreachable": {},
             "payment.succeeded": {},
+            "survey.completed": {},  # the ratings go into the operator note only
         }
     )
     operator_note_field: str | None = "Комментарий"  # appended, never overwritten
