@@ -43,23 +43,7 @@ def record_survey_result(
     if attempt.survey_status is not None:
         log.warning("survey.result_already_recorded", attempt_id=attempt.id, status=attempt.survey_status)
         return attempt
-    before = _survey_fields(attempt)
-    attempt.survey_status = result.status
-    attempt.csat = result.csat
-    attempt.nps = result.nps
-    attempt.survey_callback_requested = result.callback_requested
-    session.add(attempt)
-    audit.record(
-        session,
-        now=now,
-        actor=ACTOR,
-        action="survey.recorded",
-        entity="attempt",
-        entity_id=attempt.id or 0,
-        tenant_id=tenant.id,
-        before=before,
-        after=_survey_fields(attempt),
-    )
+    _store_ratings(session, attempt, result, tenant_id=tenant.id, now=now)
     if result.status != "skipped":
         details: dict[str, Any] = result.model_dump(mode="json", exclude={"finished_at"})
         timeline.add_event(
@@ -80,6 +64,28 @@ def record_survey_result(
     if order is not None:
         outcomes.survey_completed(session, outbox, order, result)
     return attempt
+
+
+def _store_ratings(
+    session: Session, attempt: Attempt, result: SurveyAnswered, *, tenant_id: int, now: datetime
+) -> None:
+    before = _survey_fields(attempt)
+    attempt.survey_status = result.status
+    attempt.csat = result.csat
+    attempt.nps = result.nps
+    attempt.survey_callback_requested = result.callback_requested
+    session.add(attempt)
+    audit.record(
+        session,
+        now=now,
+        actor=ACTOR,
+        action="survey.recorded",
+        entity="attempt",
+        entity_id=attempt.id or 0,
+        tenant_id=tenant_id,
+        before=before,
+        after=_survey_fields(attempt),
+    )
 
 
 def _opt_out(session: Session, customer: Customer, attempt: Attempt, *, now: datetime) -> None:
