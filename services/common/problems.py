@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -96,6 +97,18 @@ def install_problem_handlers(app: FastAPI) -> None:
             "One or more fields are invalid; see `errors`.",
             request.url.path,
             errors=validation_errors(error.errors()),
+        )
+
+    @app.exception_handler(DataError)
+    async def unstorable_value(request: Request, error: DataError) -> JSONResponse:
+        # Input the database cannot hold (a NUL byte in a PostgreSQL text value, an out-of-range number)
+        # is the caller's mistake; the transaction has been rolled back, so nothing was half-written.
+        return problem(
+            422,
+            "unstorable_value",
+            "A value cannot be stored",
+            "A value in the request cannot be stored (for example a NUL character or a number out of range).",
+            request.url.path,
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -68,6 +68,14 @@ def test_operators_see_their_own_calls_and_nobody_sees_another_shops_ratings(api
     assert surveys(api, "masha", csat=9).status_code == 422
 
 
+def test_a_status_outside_the_vocabulary_or_with_a_nul_byte_is_a_clear_422(api: TestClient, history: History) -> None:
+    for status in ("finished", "completed\x00"):
+        response = surveys(api, "masha", status=status)
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == "validation_failed"
+        assert response.json()["errors"][0]["field"] == "query.status.0"
+
+
 def test_generated_requests_to_the_surveys_and_daily_report_routes_never_cause_a_server_error(
     api: TestClient, history: History
 ) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from contracts.calls import SurveyStatus
 from services.order_confirm.api.deps import DB_INT_MAX, CurrentScope, QueryId, SessionDep
 from services.order_confirm.domain.report_periods import InvalidPeriod
 from services.order_confirm.service.reports.surveys import NpsGroup, SurveySearch, search_surveys
@@ -22,7 +23,9 @@ def list_surveys(
     called_before: datetime,
     tenant_id: QueryId | None = None,
     operator_id: QueryId | None = None,
-    status: Annotated[list[str] | None, Query(description="Survey statuses; default every placed survey")] = None,
+    status: Annotated[
+        list[SurveyStatus] | None, Query(description="Survey statuses; default every placed survey")
+    ] = None,
     csat: Annotated[int | None, Query(ge=1, le=5)] = None,
     nps_group: NpsGroup | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -3,6 +3,7 @@ import { html, useEffect, useState } from "../lib/html.js";
 import { get } from "../lib/api.js";
 import { dateTime, money, number, t, useLanguage } from "../lib/i18n.js";
 import { searchParams, waited } from "../lib/report-format.js";
+import { useLatestOnly } from "../lib/latest.js";
 
 const PAGE = 50;
 
@@ -30,10 +31,11 @@ export function OrderRows({ items }) {
 // `query`: the search of GET /reports/orders (received_from, received_before, status, operator_id, …).
 export function useOrderSearch(query) {
   const [state, setState] = useState({ items: [], total: null, error: null, busy: true });
+  const latestOnly = useLatestOnly();
   const load = (offset) => {
     // A new search clears the old rows at once, so they are never mistaken for its answer.
     setState((s) => (offset ? { ...s, busy: true } : { items: [], total: null, error: null, busy: true }));
-    get(`/reports/orders?${searchParams({ ...query, limit: PAGE, offset })}`).then(
+    latestOnly(get(`/reports/orders?${searchParams({ ...query, limit: PAGE, offset })}`)).then(
       (body) => setState((s) => ({ items: offset ? [...s.items, ...body.items] : body.items, total: body.total, error: null, busy: false })),
       (error) => setState((s) => ({ ...s, error: error.message, busy: false })),
     );

@@ -5,6 +5,7 @@ import { dateTime, t, useLanguage } from "../lib/i18n.js";
 import { endOfDay, startOfDay } from "../lib/local-period.js";
 import { localDate, searchParams } from "../lib/report-format.js";
 import { useStylesheet } from "../lib/stylesheet.js";
+import { useLatestOnly } from "../lib/latest.js";
 
 const PAGE = 100;
 
@@ -22,9 +23,10 @@ export function AuditPage() {
   useStylesheet("reports.css");
   const [period, setPeriod] = useState({ from: localDate(6), to: localDate() });
   const [state, setState] = useState({ entries: null, error: null, more: false });
+  const latestOnly = useLatestOnly();
   const load = (beforeId) => {
     const query = { since: startOfDay(period.from), until: endOfDay(period.to), before_id: beforeId, limit: PAGE };
-    get(`/audit?${searchParams(query)}`).then(
+    latestOnly(get(`/audit?${searchParams(query)}`)).then(
       (entries) => setState((s) => ({ entries: beforeId ? [...s.entries, ...entries] : entries, error: null, more: entries.length === PAGE })),
       (error) => setState((s) => ({ ...s, error: error.message })),
     );

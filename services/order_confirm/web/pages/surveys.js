@@ -5,6 +5,7 @@ import { dateTime, t, useLanguage } from "../lib/i18n.js";
 import { endOfDay, startOfDay } from "../lib/local-period.js";
 import { localDate, searchParams } from "../lib/report-format.js";
 import { useStylesheet } from "../lib/stylesheet.js";
+import { useLatestOnly } from "../lib/latest.js";
 
 const PAGE = 100;
 const NPS_GROUPS = ["promoter", "passive", "detractor"];
@@ -14,9 +15,10 @@ export function SurveysPage() {
   useStylesheet("reports.css");
   const [filters, setFilters] = useState({ from: localDate(6), to: localDate(), nps_group: "" });
   const [state, setState] = useState({ items: null, total: 0, error: null });
+  const latestOnly = useLatestOnly();
   const load = (offset) => {
     const query = { called_from: startOfDay(filters.from), called_before: endOfDay(filters.to), nps_group: filters.nps_group, limit: PAGE, offset };
-    get(`/surveys?${searchParams(query)}`).then(
+    latestOnly(get(`/surveys?${searchParams(query)}`)).then(
       (body) => setState((s) => ({ items: offset ? [...s.items, ...body.items] : body.items, total: body.total, error: null })),
       (error) => setState((s) => ({ ...s, error: error.message })),
     );
