@@ -30,6 +30,21 @@ class PaymentLinkStatus(StrEnum):
     def is_final(self) -> bool:
         return self in (PaymentLinkStatus.PAID, PaymentLinkStatus.EXPIRED, PaymentLinkStatus.FAILED)
 
+    def may_follow(self, current: str) -> bool:
+        """The contract's status order, which both ends apply to out-of-order reports: forward only; nothing
+        leaves `paid`; `paid` wins even after expiry (late money is still money). A `current` outside this
+        enum (a service's own state before the link exists, e.g. "pending") ranks before `created`."""
+        if current == PaymentLinkStatus.PAID:
+            return False
+        if self == PaymentLinkStatus.PAID:
+            return True
+        if current in (PaymentLinkStatus.EXPIRED, PaymentLinkStatus.FAILED):
+            return False
+        return self.is_final or _PROGRESS.index(self) > (_PROGRESS.index(current) if current in _PROGRESS else -1)
+
+
+_PROGRESS = (PaymentLinkStatus.CREATED, PaymentLinkStatus.SENT, PaymentLinkStatus.OPENED)
+
 
 class PaymentStatusChanged(Strict):
     """integrations -> order_confirm: a payment link changed status (emitted once per real change)."""

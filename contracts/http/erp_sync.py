@@ -13,14 +13,6 @@ from pydantic import AnyHttpUrl, Field, StringConstraints
 
 from contracts.envelope import Strict
 
-OUTBOUND_EVENTS = (
-    "order.confirmed",
-    "order.changed",
-    "order.cancelled",
-    "order.unreachable",
-    "payment.succeeded",
-    "survey.completed",
-)
 OutboundEvent = Literal[
     "order.confirmed",
     "order.changed",

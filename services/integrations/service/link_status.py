@@ -19,20 +19,6 @@ from services.integrations.models import PaymentLink
 from services.integrations.runtime import IntegrationsRuntime
 from services.integrations.service.same_day import release_slot
 
-_RANK = {"pending": 0, "created": 1, "sent": 2, "opened": 3}
-
-
-def may_move(current: str, new: PaymentLinkStatus) -> bool:
-    if current == PaymentLinkStatus.PAID:
-        return False
-    if new == PaymentLinkStatus.PAID:
-        return True
-    if current in (PaymentLinkStatus.EXPIRED, PaymentLinkStatus.FAILED):
-        return False
-    if new.is_final:
-        return True
-    return _RANK[new.value] > _RANK[current]
-
 
 def change_status(
     runtime: IntegrationsRuntime,
@@ -44,7 +30,7 @@ def change_status(
     paid_at: datetime | None = None,
 ) -> bool:
     """Move the link to `new` if that is forward; True when it moved (and the change was announced)."""
-    if not may_move(link.status, new):
+    if not new.may_follow(link.status):
         return False
     now = runtime.clock()
     was_active = link.active_order_id is not None

@@ -23,7 +23,6 @@ from services.order_confirm.service.same_day import move_order, upsert_projectio
 
 ACTOR = "system:payments"
 URGENT_PRIORITY = 20  # above every confirmation task: the courier slot closes today
-_RANK = {"created": 0, "sent": 1, "opened": 2}
 
 
 def on_payment_status(
@@ -33,12 +32,12 @@ def on_payment_status(
     if order is None:
         return
     current = session.exec(select(PaymentLink).where(PaymentLink.link_id == report.link_id)).first()
-    if current is not None and not _forward(current.status, report.status) and current.sms_status == report.sms_status:
+    if current is not None and not report.status.may_follow(current.status) and current.sms_status == report.sms_status:
         return
     # The console's live stream watches each order's version: a new link fact is worth a refresh. An
     # order awaiting payment is not editable, so this cannot turn an operator's edit into a stale one.
     _touch(session, order, now)
-    if current is not None and not _forward(current.status, report.status):
+    if current is not None and not report.status.may_follow(current.status):
         current.sms_status = report.sms_status  # only the SMS delivery news is new
         session.add(current)
         return
@@ -183,16 +182,6 @@ def _order(session: Session, tenant_slug: str, order_id: int) -> Order | None:
     if tenant is None or order is None or order.tenant_id != tenant.id:
         return None  # never act on another tenant's order, whatever a message says
     return order
-
-
-def _forward(current: str, new: PaymentLinkStatus) -> bool:
-    if current == PaymentLinkStatus.PAID:
-        return False
-    if new == PaymentLinkStatus.PAID:
-        return True
-    if current in (PaymentLinkStatus.EXPIRED, PaymentLinkStatus.FAILED):
-        return False
-    return new.is_final or _RANK[new.value] > _RANK.get(current, -1)
 
 
 def _view(report: PaymentStatusChanged) -> PaymentLinkView:
