@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings
-
+from okno.registry import SERVICES
 from services.common.settings import ServiceSettings
-from services.integrations.settings import IntegrationsSettings
-from services.notify.settings import NotifySettings
-from services.order_confirm.settings import OrderConfirmSettings
-
-SERVICE_SETTINGS: dict[str, type[BaseSettings]] = {
-    "order_confirm": OrderConfirmSettings,
-    "integrations": IntegrationsSettings,
-    "notify": NotifySettings,
-}
 
 
 def environment_names() -> list[tuple[str, str, str]]:
@@ -22,7 +12,7 @@ def environment_names() -> list[tuple[str, str, str]]:
         (f"OKNO_{name.upper()}", repr(field.default), field.description or "")
         for name, field in ServiceSettings.model_fields.items()
     ]
-    for settings in SERVICE_SETTINGS.values():
+    for settings in (service.settings for service in SERVICES.values()):
         prefix = str(settings.model_config.get("env_prefix", ""))
         for name, field in settings.model_fields.items():
             if name in ServiceSettings.model_fields:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -72,32 +71,26 @@ def serve(
 
 def migrate(service: Annotated[str | None, typer.Argument(help="One service, or all")] = None) -> None:
     """Apply every service's Alembic migrations to its database."""
-    from services.integrations.settings import IntegrationsSettings
-    from services.notify.settings import NotifySettings
-    from services.order_confirm.settings import OrderConfirmSettings
+    from okno.registry import SERVICES as REGISTRY
 
-    urls = {
-        "order_confirm": OrderConfirmSettings().database_url,
-        "integrations": IntegrationsSettings().database_url,
-        "notify": NotifySettings().database_url,
-    }
     for name in [service] if service else list(SERVICES):
         _check_service(name)
-        upgrade(name, urls[name])
+        upgrade(name, REGISTRY[name].settings().database_url)
         console.print(f"migrated {name}")
 
 
 def _runtime(service: str) -> Runtime[Any]:
-    from services.integrations import runtime as integrations_runtime
-    from services.notify import runtime as notify_runtime
-    from services.order_confirm import runtime as order_confirm_runtime
+    from okno.registry import SERVICES as REGISTRY
 
-    builders: dict[str, Callable[[], Runtime[Any]]] = {
-        "order_confirm": order_confirm_runtime.build,
-        "integrations": integrations_runtime.build,
-        "notify": notify_runtime.build,
-    }
-    return builders[service]()
+    return REGISTRY[service].runtime()
+
+
+def _stop_on_signals() -> threading.Event:
+    """Set on SIGTERM (docker stop) or SIGINT (Ctrl+C)."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop
 
 
 def worker(service: ServiceArg, threads: Annotated[int, typer.Option(help="Worker threads")] = 8) -> None:
@@ -109,9 +102,7 @@ def worker(service: ServiceArg, threads: Annotated[int, typer.Option(help="Worke
     configure_logging(runtime.settings.log_level)
     if runtime.settings.redis_url is None:
         raise typer.BadParameter("a worker process needs OKNO_REDIS_URL (the in-process broker lives in `okno run`)")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = _stop_on_signals()
     consumer = dramatiq.Worker(runtime.broker, queues={runtime.queue.value}, worker_threads=threads)
     consumer.start()
     console.print(f"worker for {service} consuming queue {runtime.queue.value!r}")
@@ -121,20 +112,12 @@ def worker(service: ServiceArg, threads: Annotated[int, typer.Option(help="Worke
 
 def scheduler() -> None:
     """Periodic jobs of all services: outbox sweeps, ERP pulls, due callbacks, expiring leases."""
+    from okno.registry import SERVICES as REGISTRY
     from services.common.scheduler import run_jobs
-    from services.integrations import schedule as integrations_schedule
-    from services.notify import schedule as notify_schedule
-    from services.order_confirm import schedule as order_confirm_schedule
 
     configure_logging(ServiceSettings().log_level)
-    jobs = [
-        *order_confirm_schedule.periodic_jobs(_runtime("order_confirm")),
-        *integrations_schedule.periodic_jobs(_runtime("integrations")),
-        *notify_schedule.periodic_jobs(_runtime("notify")),
-    ]
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    jobs = [job for service in REGISTRY.values() for job in service.periodic_jobs(service.runtime())]
+    stop = _stop_on_signals()
     console.print(f"scheduler running {len(jobs)} jobs")
     run_jobs(jobs, stop)
 
