@@ -93,7 +93,10 @@ def build_okno(
     broker_namespace: str | None = None,
     clock: Clock = utc_now,
     migrate: bool = True,
+    sandbox: bool | None = None,
 ) -> Okno:
+    """The three runtimes in one process. `sandbox` asks for the local sandbox providers (`okno run` and tests
+    do); None reads `OKNO_SANDBOX` / `OKNO_<SERVICE>_SANDBOX` like production."""
     shared = ServiceSettings()
     namespace = broker_namespace or shared.broker_namespace
     database_url = database_url or shared.database_url
@@ -104,6 +107,8 @@ def build_okno(
     engine: Engine = make_engine(database_url)
     broker = make_broker(redis_url, namespace=namespace)
     overrides: dict[str, Any] = {"database_url": database_url, "redis_url": redis_url}
+    if sandbox is not None:
+        overrides["sandbox"] = sandbox
     okno = Okno(
         order_confirm=order_confirm_runtime.build(
             OrderConfirmSettings(**overrides), engine=engine, broker=broker, clock=clock

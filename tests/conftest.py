@@ -109,7 +109,7 @@ def clock() -> FrozenClock:
 def okno(database_url: str, redis_url: str, broker_namespace: str) -> Iterator[Okno]:
     """All three services on the test database and the real Redis broker, with worker threads running."""
     instance = build_okno(
-        database_url=database_url, redis_url=redis_url, broker_namespace=broker_namespace, migrate=False
+        database_url=database_url, redis_url=redis_url, broker_namespace=broker_namespace, migrate=False, sandbox=True
     )
     instance.start_background(scheduler=False, worker=True)
     yield instance

@@ -37,7 +37,7 @@ def run(
 
     settings = ServiceSettings()
     configure_logging(settings.log_level)
-    okno = build_okno()
+    okno = build_okno(sandbox=True)  # the demo's providers are the local sandboxes, asked for by `okno run`
     app = create_embedded_app(okno, on_startup=on_embedded_startup(demo=demo, base_url=f"http://{host}:{port}"))
     console.print(f"[bold]Okno[/] on http://{host}:{port}/console/  (database: {settings.database_url})")
     # Open live streams (SSE) would otherwise hold Ctrl+C for their whole lifetime.

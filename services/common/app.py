@@ -23,6 +23,8 @@ def base_app(runtime: Runtime[Any], *, title: str, version: str = "1.0.0") -> Fa
     app.state.runtime = runtime
     install_problem_handlers(app)
     app.middleware("http")(request_id_middleware)
-    app.include_router(health_router(runtime.name, lambda: runtime.engine, lambda: runtime.broker))
+    app.include_router(
+        health_router(runtime.name, lambda: runtime.engine, lambda: runtime.broker, lambda: runtime.capabilities)
+    )
     app.include_router(admin_router(runtime_of))
     return app

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
+from services.common.capabilities import Capabilities
 from services.common.messaging.broker import broker_reachable
 
 
@@ -21,7 +22,12 @@ def database_reachable(engine: Engine) -> tuple[bool, str]:
     return True, "ok"
 
 
-def health_router(service: str, engine: Callable[[], Engine], broker: Callable[[], dramatiq.Broker]) -> APIRouter:
+def health_router(
+    service: str,
+    engine: Callable[[], Engine],
+    broker: Callable[[], dramatiq.Broker],
+    capabilities: Callable[[], Capabilities] = Capabilities,
+) -> APIRouter:
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz")
@@ -40,6 +46,9 @@ def health_router(service: str, engine: Callable[[], Engine], broker: Callable[[
             "service": service,
             "failing": failing,
             "checks": {name: detail for name, (_, detail) in checks.items()},
+            # A capability without credentials does not make the instance unready (the rest of the service
+            # works); it is listed so operators see it, and its own routes answer 503.
+            "capabilities": capabilities().as_json(),
         }
         return JSONResponse(body, status_code=503 if failing else 200)
 

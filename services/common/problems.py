@@ -60,8 +60,13 @@ def problem(status: int, code: str, title: str, detail: str, instance: str, **ex
         "instance": instance,
         **extra,
     }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    headers: dict[str, str] = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(extra.get("retry_after"), int | float):
+        # RFC 9110: 429 and 503 may say when to come back; clients and proxies read the header, not the body.
+        headers["Retry-After"] = str(int(extra["retry_after"]))
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers or None)
 
 
 def validation_errors(errors: Any) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Generic, TypeVar
 
@@ -10,6 +10,7 @@ import dramatiq
 from sqlalchemy import Engine
 
 from contracts.routing import Queue
+from services.common.capabilities import Capabilities
 from services.common.clock import Clock, utc_now
 from services.common.db import make_engine
 from services.common.messaging.broker import make_broker
@@ -33,6 +34,7 @@ class Runtime(Generic[SettingsT]):
     outbox: Outbox
     dead_letters: DeadLetters
     clock: Clock = utc_now
+    capabilities: Capabilities = field(default_factory=Capabilities)
 
     @property
     def retry(self) -> RetryOptions:

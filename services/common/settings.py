@@ -22,6 +22,11 @@ class ServiceSettings(BaseSettings):
     redis_url: str | None = Field(None, description="Redis URL of the dramatiq broker; unset = in-process broker")
     broker_namespace: str = Field("okno", description="Redis key namespace of the broker")
     log_level: str = Field("INFO", description="Log level")
+    sandbox: bool = Field(
+        False,
+        description="Serve providers without credentials from local sandboxes (telephony simulator, SMS outbox, "
+        "payment and 1C sandboxes); `okno run` turns it on. Never set it in production",
+    )
     service_token: str = Field(
         DEV_SERVICE_TOKEN,
         description="Bearer token services use to call each other and the admin routes",
