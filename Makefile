@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck pytest bench openapi clean
+.PHONY: run test lint typecheck pytest bench openapi screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Okno needs Python 3.11 or newer")'
@@ -34,6 +34,9 @@ bench: $(STAMP)
 
 openapi: $(STAMP)
 	$(BIN)/okno openapi write
+
+screenshots: $(STAMP)
+	OKNO_DOCS_SCREENSHOTS=1 $(BIN)/pytest tests/browser -q
 
 clean:
 	rm -rf $(VENV) okno.db okno.db-wal okno.db-shm

@@ -4,7 +4,6 @@ orders, and the read-only pages (orders, audit log, ratings) are all the navigat
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -101,7 +100,7 @@ def test_the_shop_manager_reads_the_dashboard_and_drills_down_to_the_orders_behi
         "O6",
     ]
     expect(drill).to_contain_text("отменён магазином")
-    Path(DOCS).mkdir(exist_ok=True)
+    DOCS.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS / "dashboard.png"), full_page=True)
 
     page.get_by_test_id("tab-speed").click()
