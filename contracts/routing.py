@@ -43,10 +43,20 @@ class MessageType(StrEnum):
     REPORT_DAILY_READY = "report.daily_ready"
     # order_confirm -> notify
     CALL_COMPLETED = "call.completed"
+    # order_confirm -> notify: the telephony routing projection (contracts/telephony.py)
+    TELEPHONY_SETTINGS_CHANGED = "telephony_settings.changed"
+    OPERATOR_PRESENCE_CHANGED = "operator_presence.changed"
+    COVER_CHANGED = "cover.changed"
+    CUSTOMER_ROUTES_CHANGED = "customer_routes.changed"
     # integrations -> notify
     SMS_REQUESTED = "sms.requested"
     # notify -> order_confirm
     SURVEY_ANSWERED = "survey.answered"
+    # notify -> order_confirm: telephony facts (contracts/telephony.py)
+    TELEPHONY_CALL_UPDATED = "telephony_call.updated"
+    RECORDING_AVAILABLE = "recording.available"
+    RECORDING_DELETED = "recording.deleted"
+    CALLBACK_REQUESTED = "callback.requested"
     # notify -> integrations
     SMS_STATUS_CHANGED = "sms.status_changed"
     # integrations -> integrations (a paid same-day order goes to its courier, with retries)
@@ -67,6 +77,14 @@ ROUTES: dict[MessageType, tuple[Queue, ...]] = {
     MessageType.CALL_COMPLETED: (Queue.NOTIFY,),
     MessageType.SMS_REQUESTED: (Queue.NOTIFY,),
     MessageType.SURVEY_ANSWERED: (Queue.ORDER_CONFIRM,),
+    MessageType.TELEPHONY_SETTINGS_CHANGED: (Queue.NOTIFY,),
+    MessageType.OPERATOR_PRESENCE_CHANGED: (Queue.NOTIFY,),
+    MessageType.COVER_CHANGED: (Queue.NOTIFY,),
+    MessageType.CUSTOMER_ROUTES_CHANGED: (Queue.NOTIFY,),
+    MessageType.TELEPHONY_CALL_UPDATED: (Queue.ORDER_CONFIRM,),
+    MessageType.RECORDING_AVAILABLE: (Queue.ORDER_CONFIRM,),
+    MessageType.RECORDING_DELETED: (Queue.ORDER_CONFIRM,),
+    MessageType.CALLBACK_REQUESTED: (Queue.ORDER_CONFIRM,),
     MessageType.SMS_STATUS_CHANGED: (Queue.INTEGRATIONS,),
     MessageType.SHIPMENT_REQUESTED: (Queue.INTEGRATIONS,),
 }
