@@ -1,0 +1,1 @@
+"""QA service functions: take the caller's Session (the request's transaction), never commit."""
