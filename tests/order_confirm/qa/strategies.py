@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from services.order_confirm.qa.domain.scorecard import TOTAL_POINTS, Answer, Criterion, Scorecard, Section
+
+# The test machine is shared and often busy: no per-example deadline, no complaint about slow generation.
+PATIENT = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite

@@ -15,7 +15,7 @@ from services.order_confirm.qa.domain.flags import MIN_CALLS_FOR_MEDIAN, FlagKin
 from services.order_confirm.qa.domain.sampling import Conversation, pick_evenly, weekly_sample
 from services.order_confirm.qa.domain.scorecard import Answer, Scorecard
 from services.order_confirm.qa.domain.starter import starter_scorecard
-from tests.order_confirm.qa.strategies import answered
+from tests.order_confirm.qa.strategies import PATIENT, answered
 
 MONDAY = date(2026, 11, 23)
 OUTCOMES = ("confirmed", "changed", "cancelled", "callback_requested")
@@ -40,6 +40,7 @@ def weeks_of_calls(max_calls: int = 60, days: int = 7, operators: int = 3) -> st
     )
 
 
+@PATIENT
 @given(weeks_of_calls(), st.integers(0, 12), st.text(max_size=8), st.randoms(use_true_random=False))
 def test_the_sample_is_seeded_sized_and_independent_of_input_order(
     calls: list[Conversation], size: int, seed: str, shuffler: random.Random
@@ -56,6 +57,7 @@ def test_the_sample_is_seeded_sized_and_independent_of_input_order(
     assert set(sample) == {c.operator_id for c in calls}
 
 
+@PATIENT
 @given(weeks_of_calls(24, days=3, operators=2) | weeks_of_calls(), st.integers(1, 12), st.text(max_size=8))
 def test_the_sample_is_spread_evenly_over_days_then_outcomes(calls: list[Conversation], size: int, seed: str) -> None:
     for operator_id, picks in weekly_sample(calls, per_operator=size, seed=seed).items():
@@ -87,6 +89,7 @@ def test_a_known_week_samples_one_call_a_day_and_every_outcome() -> None:
     assert pick_evenly(calls, 5, "acme:2026-11-30:7") != picks  # another week, another draw
 
 
+@PATIENT
 @given(weeks_of_calls(), st.sampled_from([Fraction(3, 2), Fraction(2), Fraction(3)]))
 def test_flags_say_why_and_flag_exactly_the_calls_that_qualify(calls: list[Conversation], factor: Fraction) -> None:
     flags = flagged(calls, long_call_factor=factor)
@@ -113,6 +116,7 @@ def test_a_call_three_times_the_median_is_flagged_with_the_figures() -> None:
     assert flags[4][0].detail == {"talk_seconds": 400, "median_seconds": 120.0, "factor": 2.0}
 
 
+@PATIENT
 @given(answered(max_criteria=8), st.integers(1, 4), st.data())
 def test_calibration_spread_is_zero_for_identical_answers_and_symmetric(
     case: tuple[Scorecard, dict[str, str]], copies: int, data: st.DataObject

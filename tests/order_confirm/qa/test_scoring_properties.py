@@ -20,7 +20,7 @@ from services.order_confirm.qa.domain.scorecard import (
 )
 from services.order_confirm.qa.domain.scoring import InvalidAnswers, score
 from services.order_confirm.qa.domain.starter import starter_scorecard
-from tests.order_confirm.qa.strategies import answered, scorecards
+from tests.order_confirm.qa.strategies import PATIENT, answered, scorecards
 
 CREDIT = {"yes": Fraction(1), "partly": Fraction(1, 2), "no": Fraction(0)}
 
@@ -38,12 +38,14 @@ def reference_hundredths(card: Scorecard, answers: dict[str, str]) -> int:
     return int(whole) + (1 if rest >= Fraction(1, 2) else 0)
 
 
+@PATIENT
 @given(scorecards())
 def test_generated_scorecards_are_valid_and_survive_storage(card: Scorecard) -> None:
     assert check_scorecard(card) is card
     assert scorecard_from_document(card.to_document()) == card
 
 
+@PATIENT
 @given(answered())
 def test_the_score_is_the_weighted_share_of_applicable_points_or_zero_on_a_critical_failure(
     case: tuple[Scorecard, dict[str, str]],
@@ -57,6 +59,7 @@ def test_the_score_is_the_weighted_share_of_applicable_points_or_zero_on_a_criti
     assert set(result.partly) == {key for key, answer in answers.items() if answer == "partly"}
 
 
+@PATIENT
 @given(answered(), st.data())
 def test_a_criterion_answered_na_leaves_the_score_as_if_it_were_not_on_the_card(
     case: tuple[Scorecard, dict[str, str]], data: st.DataObject
@@ -77,6 +80,7 @@ def test_a_criterion_answered_na_leaves_the_score_as_if_it_were_not_on_the_card(
     assert with_na.hundredths == reference_hundredths(without, rest)
 
 
+@PATIENT
 @given(answered(), st.data())
 def test_a_better_answer_never_lowers_the_score(case: tuple[Scorecard, dict[str, str]], data: st.DataObject) -> None:
     card, answers = case
@@ -92,6 +96,7 @@ def test_a_better_answer_never_lowers_the_score(case: tuple[Scorecard, dict[str,
     assert score(card, {**answers, key: better}).hundredths >= score(card, answers).hundredths
 
 
+@PATIENT
 @given(answered())
 def test_any_critical_no_zeroes_and_all_yes_is_full_marks(case: tuple[Scorecard, dict[str, str]]) -> None:
     card, answers = case
@@ -101,6 +106,7 @@ def test_any_critical_no_zeroes_and_all_yes_is_full_marks(case: tuple[Scorecard,
     assert score(card, {c.key: "yes" for c in card.criteria()}).hundredths == 10000
 
 
+@PATIENT
 @given(answered(), st.sampled_from(["maybe", "YES", "", "partly", "na"]))
 def test_an_answer_a_criterion_does_not_allow_is_refused_with_the_allowed_ones(
     case: tuple[Scorecard, dict[str, str]], wrong: str
