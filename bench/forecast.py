@@ -55,7 +55,8 @@ def main() -> int:
     naive = result.backtest.wape[Method.SEASONAL_NAIVE.value]
     chosen = result.backtest.wape[result.method.value]
     print(
-        f"history: {args.weeks} weeks × {INTERVALS_PER_DAY} intervals/day, {int(sum(history))} orders (seed {args.seed})"
+        f"history: {args.weeks} weeks × {INTERVALS_PER_DAY} intervals/day, "
+        f"{int(sum(history))} orders (seed {args.seed})"
     )
     for method, value in result.backtest.wape.items():
         print(f"  backtest WAPE {method:15s} {value:.3f}" if value is not None else f"  {method}: no volume")

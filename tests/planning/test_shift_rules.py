@@ -16,7 +16,11 @@ def at(text: str) -> datetime:
 
 
 def test_csv_rows_become_local_shifts_and_every_bad_row_is_reported() -> None:
-    good = "operator,date,start,end,break_start,break_minutes\nanna,2026-12-07,09:00,18:00,13:00,60\nboris,2026-12-07,22:00,06:00,,\n"
+    good = (
+        "operator,date,start,end,break_start,break_minutes\n"
+        "anna,2026-12-07,09:00,18:00,13:00,60\n"
+        "boris,2026-12-07,22:00,06:00,,\n"
+    )
     rows, errors = parse_csv(good, MOSCOW)
     assert errors == []
     assert rows[0].times == ShiftTimes(
