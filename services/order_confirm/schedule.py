@@ -16,6 +16,7 @@ def periodic_jobs(runtime: OrderConfirmRuntime) -> list[PeriodicJob]:
         PeriodicJob(
             "order_confirm.daily_reports", runtime.settings.daily_report_sweep_seconds, lambda: daily_reports(runtime)
         ),
+        PeriodicJob("order_confirm.planning", runtime.settings.planning_sweep_seconds, lambda: plans(runtime)),
     ]
 
 
@@ -37,3 +38,10 @@ def daily_reports(runtime: OrderConfirmRuntime) -> int:
     from services.order_confirm.service.reports.daily import generate_due
 
     return generate_due(runtime)
+
+
+def plans(runtime: OrderConfirmRuntime) -> int:
+    """Queued and nightly staffing plans, computed outside any request; see planning/compute.py."""
+    from services.order_confirm.planning.compute import sweep
+
+    return sweep(runtime)

@@ -68,3 +68,12 @@ class OrderConfirmSettings(ServiceSettings):
         "http://127.0.0.1:8000",
         description="Where browsers reach order_confirm; used in links sent to shops (daily report download)",
     )
+    planning_sweep_seconds: float = Field(
+        30.0, gt=0, description="How often the scheduler computes queued staffing plans (and queues the nightly ones)"
+    )
+    planning_nightly_hour: int = Field(
+        2, ge=0, le=23, description="Tenant-local hour after which each tenant's plan is recomputed for the new day"
+    )
+    roster_time_limit_seconds: float = Field(
+        10.0, gt=0, le=120, description="Longest time the roster optimizer (OR-Tools) searches for a proposal"
+    )

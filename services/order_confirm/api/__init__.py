@@ -37,4 +37,7 @@ def include_routers(app: FastAPI) -> None:
 
     app.include_router(events.router)
     app.include_router(floor.router)
+    from services.order_confirm.planning.api import include_planning_routers
+
+    include_planning_routers(app)
     console.mount_console(app)

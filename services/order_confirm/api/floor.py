@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from services.order_confirm.api.deps import NowDep, SessionDep, SupervisorScope
+from services.order_confirm.planning import watch
 from services.order_confirm.service import floor
 
 router = APIRouter(prefix="/api/v1", tags=["floor"])
@@ -57,11 +58,27 @@ class FloorCover(BaseModel):
     created_at: datetime
 
 
+class GapInterval(BaseModel):
+    starts_at: datetime
+    required: int | None  # None: no plan covers this interval
+    planned: int
+    present: int | None  # operators on shift now (the current interval only)
+    short: int
+
+
+class TenantGap(BaseModel):
+    tenant_id: int
+    intervals: list[GapInterval]  # the current half hour and the next two
+    next_hour_short: int
+    alert: bool  # the next hour is short by more than the tenant's `short_alert_operators`
+
+
 class FloorView(BaseModel):
     operators: list[FloorOperator]
     tenants: list[FloorTenant]
     pool: list[PoolCustomer]
     covers: list[FloorCover]
+    planning: list[TenantGap] = []
 
 
 def floor_view(state: floor.Floor) -> FloorView:
@@ -112,6 +129,18 @@ def floor_view(state: floor.Floor) -> FloorView:
     )
 
 
+def gap_view(gap: watch.TenantGap) -> TenantGap:
+    intervals = [
+        GapInterval(starts_at=i.starts_at, required=i.required, planned=i.planned, present=i.present, short=i.short)
+        for i in gap.intervals
+    ]
+    return TenantGap(
+        tenant_id=gap.tenant.id or 0, intervals=intervals, next_hour_short=gap.next_hour_short, alert=gap.alert
+    )
+
+
 @router.get("/floor", response_model=FloorView)
 def get_floor(session: SessionDep, scope: SupervisorScope, now: NowDep) -> FloorView:
-    return floor_view(floor.floor_of(session, scope, now))
+    view = floor_view(floor.floor_of(session, scope, now))
+    view.planning = [gap_view(gap) for gap in watch.floor_gaps(session, scope.tenant_ids, now)]
+    return view

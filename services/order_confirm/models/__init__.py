@@ -20,8 +20,17 @@ from services.order_confirm.models.reports import DailyReport
 from services.order_confirm.models.tenancy import (
     CoverRule,
     Operator,
+    OperatorStatusChange,
     OperatorTenant,
     Tenant,
+)
+from services.order_confirm.planning.models import (
+    ForecastOverride,
+    PlanInterval,
+    PlannedShift,
+    PlanRun,
+    RosterProposal,
+    ShiftTemplate,
 )
 
 __all__ = [
@@ -32,16 +41,23 @@ __all__ = [
     "Customer",
     "DailyReport",
     "DeadLetter",
+    "ForecastOverride",
     "InboxMessage",
     "LoginAttempt",
     "Note",
     "Operator",
+    "OperatorStatusChange",
     "OperatorTenant",
     "Order",
     "OrderConfirmModel",
     "OrderItem",
     "OutboxMessage",
     "PaymentLink",
+    "PlanInterval",
+    "PlanRun",
+    "PlannedShift",
+    "RosterProposal",
+    "ShiftTemplate",
     "Task",
     "Tenant",
     "TimelineEvent",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Index
 from sqlmodel import Field
 
 from services.common.types import json_field, utc_field
@@ -44,6 +45,20 @@ class Operator(OrderConfirmModel, table=True):
     locked_until: datetime | None = utc_field(nullable=True, default=None)
     active: bool = True
     created_at: datetime = utc_field()
+
+
+class OperatorStatusChange(OrderConfirmModel, table=True):
+    """Every change of an operator's shift status, for adherence (planned vs actual). An operator may work for
+    several tenants and has one status, so the row has no tenant: readers reach it through scoped operators."""
+
+    __tablename__ = "operator_status_changes"
+    __table_args__ = (Index("ix_operator_status_changes_operator_time", "operator_id", "changed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operators.id")
+    status: str = Field(max_length=20)  # domain.vocabulary.OperatorStatus
+    changed_at: datetime = utc_field()
+    actor: str = Field(max_length=100)  # login, or "system:<component>"
 
 
 class OperatorTenant(OrderConfirmModel, table=True):

@@ -91,8 +91,8 @@ def change_operator(
     operator.name, operator.capacity = check.name.strip(), check.capacity
     if changes.active is not None:
         operator.active = changes.active
-        if not changes.active:
-            operator.status, operator.status_changed_at = OperatorStatus.OFFLINE.value, now
+        if not changes.active and operator.status != OperatorStatus.OFFLINE.value:
+            tenancy.record_status(session, operator, OperatorStatus.OFFLINE, now=now, actor=scope.operator)
     if changes.password is not None:
         operator.password_hash = hash_password(changes.password)
     if changes.tenant_slugs is not None:

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, delete, select
 
 from services.common.problems import Conflict, NotFound, Unprocessable
 from services.order_confirm.domain.vocabulary import OperatorStatus, Role
-from services.order_confirm.models import Operator, OperatorTenant, Tenant
+from services.order_confirm.models import Operator, OperatorStatusChange, OperatorTenant, Tenant
 from services.order_confirm.security.passwords import hash_password
 from services.order_confirm.service import audit
 from services.order_confirm.service.ownership import assign_waiting_customers
@@ -188,14 +188,27 @@ def tenant_ids_of(session: Session, operator: Operator) -> list[int]:
     return sorted(int(tenant_id) for tenant_id in rows)
 
 
+def record_status(
+    session: Session, operator: Operator, status: OperatorStatus, *, now: datetime, actor: Operator | str
+) -> None:
+    """Change the status and keep it in the status history (planning reads adherence from it)."""
+    assert operator.id is not None
+    operator.status, operator.status_changed_at = status.value, now
+    session.add(operator)
+    session.add(
+        OperatorStatusChange(
+            operator_id=operator.id, status=status.value, changed_at=now, actor=audit.actor_label(actor)[1]
+        )
+    )
+
+
 def set_operator_status(
     session: Session, operator: Operator, status: OperatorStatus, *, now: datetime, actor: Operator | str
 ) -> Operator:
     """Coming on shift takes waiting customers from the pool of each of the operator's tenants."""
     before = operator.status
     if before != status.value:
-        operator.status, operator.status_changed_at = status.value, now
-        session.add(operator)
+        record_status(session, operator, status, now=now, actor=actor)
         session.flush()
         for tenant_id in tenant_ids_of(session, operator):
             audit.record(

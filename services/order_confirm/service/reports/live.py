@@ -49,3 +49,6 @@ def live_metrics(session: Session, now: datetime) -> Iterator[Metric]:
     for tenant_id, status, count in outcomes:
         surveys.add_metric([slugs.get(tenant_id, str(tenant_id)), str(status)], int(count))
     yield from (waiting, oldest, depth, surveys)
+    from services.order_confirm.planning.watch import gap_metrics
+
+    yield from gap_metrics(session, now)

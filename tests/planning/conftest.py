@@ -1,0 +1,3 @@
+from tests.planning.world import world
+
+__all__ = ["world"]
