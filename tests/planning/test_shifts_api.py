@@ -11,14 +11,14 @@ from tests.planning.world import World, local
 CSV_HEADER = "operator,date,start,end,break_start,break_minutes\n"
 
 
-def _shift(world: World, who: str | None, start: str, end: str, **extra: str) -> dict:  # type: ignore[type-arg]
+def _shift(world: World, who: str | None, start: str, end: str, **extra: str) -> Any:
     body = {
         "operator_id": world.operators[who] if who else None,
         "starts_at": local(start).isoformat(),
         "ends_at": local(end).isoformat(),
         **{k: local(v).isoformat() for k, v in extra.items()},
     }
-    return world.call("POST", "sveta", "/shifts", json=body)  # type: ignore[no-any-return]
+    return world.call("POST", "sveta", "/shifts", json=body)
 
 
 def _import(world: World, text: str) -> Any:
