@@ -23,9 +23,9 @@ from services.common.problems import DomainError
 from services.integrations.models import CourierSetup, PaymentSetup
 from services.integrations.service.provider_setup import configure_courier, configure_payments
 from services.integrations.settings import IntegrationsSettings
-from services.notify.domain.sms_text import DEFAULTS, PLACEHOLDERS
-from services.notify.service.sms import set_template
 from services.notify.settings import NotifySettings
+from services.notify.sms.service import set_template
+from services.notify.sms.text import DEFAULTS, PLACEHOLDERS
 
 same_day = typer.Typer(help="Same-day delivery: couriers, payment providers, SMS texts.", no_args_is_help=True)
 console = Console()

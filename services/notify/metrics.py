@@ -9,7 +9,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from services.notify.models.surveys import SurveyCall
+from services.notify.surveys.models import SurveyCall
 
 
 def live_metrics(session: Session, now: datetime) -> Iterator[Metric]:

@@ -34,7 +34,7 @@ def build(
     from services.notify.tasks import consumers
 
     consumers.bind(runtime.broker, runtime, runtime.engine, runtime.retry)
-    from services.notify.survey_placement import bind_survey_placement
+    from services.notify.surveys.placement import bind_survey_placement
 
     bind_survey_placement(runtime)
     return runtime

@@ -12,8 +12,8 @@ def periodic_jobs(runtime: NotifyRuntime) -> list[PeriodicJob]:
 
 def survey_dispatch_job(runtime: NotifyRuntime) -> PeriodicJob:
     """Place the survey calls that fell due (the delay passed, the customer's calling window is open)."""
-    from services.notify.service.survey_dispatch import dispatch_due_surveys
-    from services.notify.survey_placement import enqueue_survey_placement
+    from services.notify.surveys.dispatch import dispatch_due_surveys
+    from services.notify.surveys.placement import enqueue_survey_placement
 
     return PeriodicJob(
         "notify.survey_dispatch",

@@ -12,7 +12,7 @@ from contracts.payments import SmsRequested
 from contracts.routing import MessageType, Queue
 from services.common.messaging.consumers import ConsumerRegistry
 from services.notify.models import InboxMessage
-from services.notify.service.survey_scheduling import schedule_survey
+from services.notify.surveys.scheduling import schedule_survey
 
 if TYPE_CHECKING:
     from services.notify.runtime import NotifyRuntime
@@ -27,6 +27,6 @@ def on_call_completed(runtime: NotifyRuntime, session: Session, envelope: RawEnv
 
 @consumers.handler(MessageType.SMS_REQUESTED, SmsRequested)
 def on_sms_requested(runtime: NotifyRuntime, session: Session, envelope: RawEnvelope, payload: SmsRequested) -> None:
-    from services.notify.service.sms import send_sms
+    from services.notify.sms.service import send_sms
 
     send_sms(runtime, session, envelope.tenant, payload)

@@ -24,9 +24,9 @@ from services.common.db import transaction
 from services.common.messaging.broker import publish_envelope
 from services.notify.app import create_app as notify_app
 from services.notify.models import SurveyCall
-from services.notify.service.survey_dispatch import dispatch_due_surveys
-from services.notify.service.survey_rules import SurveyRulesBody, save_rules
-from services.notify.survey_placement import enqueue_survey_placement
+from services.notify.surveys.dispatch import dispatch_due_surveys
+from services.notify.surveys.placement import enqueue_survey_placement
+from services.notify.surveys.tenant_rules import SurveyRulesBody, save_rules
 from services.order_confirm.app import create_app as order_confirm_app
 from services.order_confirm.models import (
     Attempt,

@@ -18,8 +18,8 @@ from services.notify import app as notify_app
 from services.notify import runtime as notify_runtime
 from services.notify.models import OutboxMessage, SmsMessage
 from services.notify.runtime import NotifyRuntime
-from services.notify.service.sms import send_sms, set_template
 from services.notify.settings import NotifySettings
+from services.notify.sms.service import send_sms, set_template
 from tests.fakes.twilio import FakeTwilio
 from tests.support import live_server
 

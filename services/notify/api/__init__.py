@@ -1,4 +1,4 @@
-"""One router per resource; each module is thin."""
+"""notify's routes: each capability package brings its own routers; this module only includes them."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from fastapi import FastAPI
 
 
 def include_routers(app: FastAPI) -> None:
-    """Routers are added here as resources are built."""
-    from services.notify.api import simulator, survey_rules, survey_voice
+    from services.notify.api import simulator
+    from services.notify.sms import api as sms
+    from services.notify.surveys.api import rules as survey_rules
+    from services.notify.surveys.api import voice as survey_voice
 
     app.include_router(survey_voice.router)
     app.include_router(survey_rules.router)
     app.include_router(simulator.router)
-    from services.notify.api import sms
-
     app.include_router(sms.router)

@@ -1,9 +1,9 @@
 """Tables of notify. Importing this package registers all of them on `metadata`."""
 
-from services.notify.models.base import NotifyModel, metadata
 from services.notify.models.messaging import DeadLetter, InboxMessage, OutboxMessage
-from services.notify.models.sms import SmsMessage, SmsTemplate
-from services.notify.models.surveys import SurveyCall, SurveyRules, SurveyStep
+from services.notify.sms.models import SmsMessage, SmsTemplate
+from services.notify.surveys.models import SurveyCall, SurveyRules, SurveyStep
+from services.notify.tables import NotifyModel, metadata
 
 __all__ = [
     "DeadLetter",

@@ -5,7 +5,7 @@ from services.common.messaging.tables import (
     InboxColumns,
     OutboxColumns,
 )
-from services.notify.models.base import NotifyModel
+from services.notify.tables import NotifyModel
 
 
 class OutboxMessage(NotifyModel, OutboxColumns, table=True):

@@ -14,11 +14,11 @@ from sqlmodel import Session, col, select
 
 from services.common.problems import NotFound, Unprocessable
 from services.notify.api.twilio_signature import SIGNATURE_HEADER
-from services.notify.domain.survey_status import SurveyCallStatus
-from services.notify.models import SurveyCall
-from services.notify.service.survey_urls import start_url, status_url
 from services.notify.settings import NotifySettings
 from services.notify.simulator.twiml_reader import Turn, read
+from services.notify.surveys.domain.status import SurveyCallStatus
+from services.notify.surveys.models import SurveyCall
+from services.notify.surveys.urls import start_url, status_url
 from services.notify.telephony.sandbox import SANDBOX_SID_PREFIX
 from services.notify.twilio_gateway import SANDBOX_ACCOUNT_SID, request_validator
 

@@ -14,9 +14,9 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from contracts.payments import SmsRequested, SmsStatusChanged
 from contracts.routing import MessageType
-from services.notify.domain.sms_text import default_text, render
-from services.notify.models import SmsMessage, SmsTemplate
 from services.notify.runtime import NotifyRuntime
+from services.notify.sms.models import SmsMessage, SmsTemplate
+from services.notify.sms.text import default_text, render
 from services.notify.twilio_gateway import is_sandbox, rest_client
 
 log = structlog.get_logger(__name__)

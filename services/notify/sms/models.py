@@ -8,7 +8,7 @@ from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field
 
 from services.common.types import utc_field
-from services.notify.models.base import NotifyModel
+from services.notify.tables import NotifyModel
 
 
 class SmsMessage(NotifyModel, table=True):

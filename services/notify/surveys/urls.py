@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.notify.domain.survey_flow import Step
+from services.notify.surveys.domain.flow import Step
 
 VOICE_PREFIX = "/twilio/surveys"
 

@@ -12,10 +12,10 @@ from services.common.app import runtime_of
 from services.common.db import transaction
 from services.common.problems import Unprocessable, validation_errors
 from services.notify.api.twilio_signature import TwilioForm
-from services.notify.domain.survey_flow import MAX_TRIES, Question, Step
-from services.notify.service import survey_voice
-from services.notify.service.survey_urls import VOICE_PREFIX
-from services.notify.service.survey_voice import VoiceContext, VoiceWebhook
+from services.notify.surveys import voice as survey_voice
+from services.notify.surveys.domain.flow import MAX_TRIES, Question, Step
+from services.notify.surveys.urls import VOICE_PREFIX
+from services.notify.surveys.voice import VoiceContext, VoiceWebhook
 
 router = APIRouter(prefix=VOICE_PREFIX, tags=["twilio webhooks"])
 TWIML = "application/xml"

@@ -10,12 +10,12 @@ from sqlmodel import Session, col, func, select
 from contracts.calls import CallCompleted
 from services.common.clock import as_utc
 from services.common.messaging.outbox import Outbox
-from services.notify.domain.survey_rules import Conversation, decide
-from services.notify.domain.survey_status import SurveyCallStatus
-from services.notify.models import SurveyCall
-from services.notify.service.survey_reports import finish
-from services.notify.service.survey_rules import policy_of, rules_of
 from services.notify.settings import NotifySettings
+from services.notify.surveys.domain.rules import Conversation, decide
+from services.notify.surveys.domain.status import SurveyCallStatus
+from services.notify.surveys.models import SurveyCall
+from services.notify.surveys.reports import finish
+from services.notify.surveys.tenant_rules import policy_of, rules_of
 
 # Skipped rows are kept for the record but were no survey: they never count toward the 7-day rule.
 _NOT_A_SURVEY = (SurveyCallStatus.SKIPPED.value,)

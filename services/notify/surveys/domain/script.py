@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.notify.domain.survey_flow import Question
+from services.notify.surveys.domain.flow import Question
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The placement actor: takes a survey call id, opens its own sessions, dials (see service/survey_dispatch.py).
+"""The placement actor: takes a survey call id, opens its own sessions, dials (see surveys/dispatch.py).
 
 Not a `contracts` message: it never leaves notify. Its argument is a JSON object so the shared
 middlewares (dead letters, in-process delivery) can read it like any other message.
@@ -13,8 +13,8 @@ import dramatiq
 
 from contracts.routing import Queue
 from services.common.runtime import Runtime
-from services.notify.service.survey_dispatch import place_survey_call
 from services.notify.settings import NotifySettings
+from services.notify.surveys.dispatch import place_survey_call
 
 PLACE_SURVEY_CALL = "notify.survey_call.place"
 

@@ -15,19 +15,19 @@ from sqlmodel import Session, select
 
 from services.common.messaging.outbox import Outbox
 from services.common.problems import NotFound
-from services.notify.domain.survey_flow import CALLBACK_YES, OPT_OUT, Question, Step, after_input, first_step
-from services.notify.domain.survey_script import script_for
-from services.notify.domain.survey_status import (
+from services.notify.surveys import twiml as survey_twiml
+from services.notify.surveys.domain.flow import CALLBACK_YES, OPT_OUT, Question, Step, after_input, first_step
+from services.notify.surveys.domain.script import script_for
+from services.notify.surveys.domain.status import (
     TWILIO_FINAL_CALL_STATUSES,
     TWILIO_UNANSWERED,
     SurveyCallStatus,
     answered_by_machine,
     outcome_of_answered_call,
 )
-from services.notify.models import SurveyCall, SurveyStep
-from services.notify.service import survey_twiml
-from services.notify.service.survey_reports import finish
-from services.notify.service.survey_urls import answer_url
+from services.notify.surveys.models import SurveyCall, SurveyStep
+from services.notify.surveys.reports import finish
+from services.notify.surveys.urls import answer_url
 
 
 class SurveyCallNotFound(NotFound):

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlmodel import Session
 
-from services.notify.domain.survey_rules import (
+from services.notify.settings import NotifySettings
+from services.notify.surveys.domain.rules import (
     CallingWindow,
     OutsideWindow,
     SurveyPolicy,
@@ -15,8 +16,7 @@ from services.notify.domain.survey_rules import (
     parse_clock_time,
     time_of_minute,
 )
-from services.notify.models import SurveyRules
-from services.notify.settings import NotifySettings
+from services.notify.surveys.models import SurveyRules
 
 
 class SurveyRulesBody(BaseModel):

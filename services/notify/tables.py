@@ -1,4 +1,5 @@
-"""This service's own SQLModel metadata (services never share tables)."""
+"""notify's own SQLModel base and metadata (services never share tables); every capability package defines its
+tables on it, and `services.notify.models` imports them all so `metadata` (and Alembic) sees every one."""
 
 from __future__ import annotations
 

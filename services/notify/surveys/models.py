@@ -12,7 +12,7 @@ from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field
 
 from services.common.types import utc_field
-from services.notify.models.base import NotifyModel
+from services.notify.tables import NotifyModel
 
 
 class SurveyRules(NotifyModel, table=True):

@@ -10,8 +10,8 @@ from sqlmodel import Session
 from contracts.calls import SurveyAnswered
 from contracts.routing import MessageType
 from services.common.messaging.outbox import Outbox
-from services.notify.domain.survey_status import SkipReason, SurveyCallStatus
-from services.notify.models import SurveyCall
+from services.notify.surveys.domain.status import SkipReason, SurveyCallStatus
+from services.notify.surveys.models import SurveyCall
 
 log = structlog.get_logger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from services.notify.domain.survey_flow import Question, Step
-from services.notify.domain.survey_script import Script
+from services.notify.surveys.domain.flow import Question, Step
+from services.notify.surveys.domain.script import Script
 
 GATHER_TIMEOUT_SECONDS = 6
 

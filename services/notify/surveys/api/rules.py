@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from services.common.admin import require_service_token
 from services.common.app import runtime_of
 from services.common.db import transaction
-from services.notify.service.survey_rules import SurveyRulesBody, rules_of, save_rules
+from services.notify.surveys.tenant_rules import SurveyRulesBody, rules_of, save_rules
 
 router = APIRouter(
     prefix="/survey-rules",

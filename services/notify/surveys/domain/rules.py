@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from services.notify.domain.survey_status import SkipReason
+from services.notify.surveys.domain.status import SkipReason
 
 
 class OutsideWindow(StrEnum):

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from services.common.app import runtime_of
 from services.common.db import transaction
 from services.notify.api.twilio_signature import TwilioForm
-from services.notify.service import sms
+from services.notify.sms import service as sms
 
 router = APIRouter(tags=["sms"])
 

@@ -16,14 +16,14 @@ from sqlmodel import Session, col, select, update
 
 from services.common.db import is_sqlite, transaction
 from services.common.runtime import Runtime
-from services.notify.domain.survey_rules import place_in_window
-from services.notify.domain.survey_status import SkipReason, SurveyCallStatus, outcome_of_answered_call
-from services.notify.models import SurveyCall
-from services.notify.service.survey_reports import finish
-from services.notify.service.survey_rules import policy_of, rules_of
-from services.notify.service.survey_scheduling import customer_zone, opted_out_here
-from services.notify.service.survey_urls import start_url, status_url
 from services.notify.settings import NotifySettings
+from services.notify.surveys.domain.rules import place_in_window
+from services.notify.surveys.domain.status import SkipReason, SurveyCallStatus, outcome_of_answered_call
+from services.notify.surveys.models import SurveyCall
+from services.notify.surveys.reports import finish
+from services.notify.surveys.scheduling import customer_zone, opted_out_here
+from services.notify.surveys.tenant_rules import policy_of, rules_of
+from services.notify.surveys.urls import start_url, status_url
 from services.notify.telephony import CallRejected, OutboundCall, TelephonyUnavailable, telephony_for
 
 log = structlog.get_logger(__name__)

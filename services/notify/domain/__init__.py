@@ -1,1 +1,0 @@
-"""Pure survey rules of notify: no session, no HTTP, no clock reads."""

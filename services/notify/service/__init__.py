@@ -1,1 +1,0 @@
-"""Service functions of notify: each takes a session (the caller's transaction) and never commits."""

@@ -1,0 +1,1 @@
+"""Texting customers (payment links): templates, sending through the telephony boundary, delivery status."""

@@ -1,0 +1,1 @@
+"""Pure survey rules: no session, no HTTP, no clock reads."""
