@@ -32,6 +32,8 @@ def build(
         clock=clock,
     )
     from services.order_confirm.tasks import consumers
+    from services.order_confirm.telephony.projection import watch
 
     consumers.bind(runtime.broker, runtime, runtime.engine, runtime.retry)
+    watch.bind(runtime.engine, runtime.outbox, clock, runtime.settings.telephony_presence_idle)
     return runtime

@@ -17,6 +17,11 @@ def periodic_jobs(runtime: OrderConfirmRuntime) -> list[PeriodicJob]:
             "order_confirm.daily_reports", runtime.settings.daily_report_sweep_seconds, lambda: daily_reports(runtime)
         ),
         PeriodicJob("order_confirm.planning", runtime.settings.planning_sweep_seconds, lambda: plans(runtime)),
+        PeriodicJob(
+            "order_confirm.telephony_presence",
+            runtime.settings.telephony_presence_sweep_seconds,
+            lambda: telephony_presence(runtime),
+        ),
     ]
 
 
@@ -45,3 +50,11 @@ def plans(runtime: OrderConfirmRuntime) -> int:
     from services.order_confirm.planning.compute import sweep
 
     return sweep(runtime)
+
+
+def telephony_presence(runtime: OrderConfirmRuntime) -> int:
+    """Logins that went quiet are taken off inbound call routing; see telephony/projection/sweep.py."""
+    from services.order_confirm.telephony.projection.sweep import quiet_logins
+
+    with transaction(runtime.engine) as session:
+        return quiet_logins(session)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -77,3 +79,20 @@ class OrderConfirmSettings(ServiceSettings):
     roster_time_limit_seconds: float = Field(
         10.0, gt=0, le=120, description="Longest time the roster optimizer (OR-Tools) searches for a proposal"
     )
+    notify_url: str = Field(
+        "http://127.0.0.1:8000/notify",
+        description="Base URL of the notify service (softphone tokens, call controls, recordings' audio)",
+    )
+    telephony_presence_idle_minutes: float = Field(
+        20.0,
+        gt=0,
+        description="A login whose console has not renewed its token for this long no longer counts as signed in "
+        "for inbound call routing (the console renews every access-token lifetime)",
+    )
+    telephony_presence_sweep_seconds: float = Field(
+        60.0, gt=0, description="How often logins that went quiet are taken off inbound call routing"
+    )
+
+    @property
+    def telephony_presence_idle(self) -> timedelta:
+        return timedelta(minutes=self.telephony_presence_idle_minutes)

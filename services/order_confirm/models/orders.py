@@ -117,6 +117,14 @@ class Attempt(OrderConfirmModel, table=True):
     survey_callback_requested: bool = False
     # The client's Idempotency-Key: a retried POST returns this attempt instead of recording a second one.
     idempotency_key: str | None = Field(default=None, max_length=64)
+    # A call carried by Okno's telephony (notify's call_id): then started/answered/ended and talk/hold time
+    # come from the call's facts, not from buttons (services/order_confirm/telephony/facts.py).
+    call_id: str | None = Field(default=None, max_length=36, index=True)
+    answered_at: datetime | None = utc_field(nullable=True, default=None)
+    talk_seconds: int | None = None
+    hold_seconds: int | None = None
+    # When `call.completed` (which may lead to a survey) was sent: after the disposition and the real end.
+    completion_sent_at: datetime | None = utc_field(nullable=True, default=None)
 
 
 class AuditEntry(OrderConfirmModel, table=True):
