@@ -28,8 +28,11 @@ from twilio.request_validator import RequestValidator
 from services.common.db import make_engine, normalize_url, transaction
 from services.common.migrations import upgrade
 from services.notify.models import SurveyCall
-from services.notify.twilio_gateway import SANDBOX_AUTH_TOKEN
 from tests.support import free_port
+
+# notify runs as in production, with Twilio credentials; the benchmark signs as that account would.
+BENCH_ACCOUNT_SID = "AC" + "b" * 32
+BENCH_AUTH_TOKEN = "bench-twilio-auth-token"
 
 
 def serve(database_url: str, port: int) -> None:
@@ -39,7 +42,13 @@ def serve(database_url: str, port: int) -> None:
     from services.notify.runtime import build
     from services.notify.settings import NotifySettings
 
-    settings = NotifySettings(database_url=database_url, public_base_url=f"http://127.0.0.1:{port}", redis_url=None)
+    settings = NotifySettings(
+        database_url=database_url,
+        public_base_url=f"http://127.0.0.1:{port}",
+        redis_url=None,
+        twilio_account_sid=BENCH_ACCOUNT_SID,
+        twilio_auth_token=BENCH_AUTH_TOKEN,
+    )
     runtime = build(settings)
     runtime.outbox.relay_enabled = False  # no broker consumer here; reports stay in the outbox
     uvicorn.run(create_app(runtime), host="127.0.0.1", port=port, log_level="warning", access_log=False)
@@ -80,7 +89,7 @@ def prepare(database_url: str, calls: int) -> list[tuple[int, str]]:
 async def one_call(
     client: httpx.AsyncClient, base: str, survey_id: int, sid: str, timings: dict[str, list[float]]
 ) -> None:
-    signer = RequestValidator(SANDBOX_AUTH_TOKEN)
+    signer = RequestValidator(BENCH_AUTH_TOKEN)
     prefix = f"{base}/twilio/surveys/{survey_id}"
     steps = [
         ("start", f"{prefix}/start", {"AnsweredBy": "human"}),
@@ -92,7 +101,7 @@ async def one_call(
     for name, url, extra in steps:
         form = {
             "CallSid": sid,
-            "AccountSid": "AC0",
+            "AccountSid": BENCH_ACCOUNT_SID,
             "From": "+15005550006",
             "To": "+79160000000",
             "CallStatus": "in-progress",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import Field
@@ -79,6 +79,27 @@ def seed_demo(okno: Okno, *, base_url: str) -> None:
 
     seed_same_day(okno, tenant=DEMO_TENANT.slug, base_url=base_url)  # own couriers + sandbox payments
     _print_welcome(base_url, settings)
+    _print_sandbox_pages(okno)
+
+
+def _print_sandbox_pages(okno: Okno) -> None:
+    """The sandbox pages need a ticket of a signed-in user of the tenant; whoever started `okno run` gets one
+    for op1 (12 h) here, the console opens them with a fresh ticket of its own user."""
+    from services.notify.telephony.sandbox.credentials import sandbox_credentials
+    from services.notify.telephony.sandbox.tickets import mint_ticket
+
+    if not okno.notify.settings.sandbox:
+        return
+    with Session(okno.order_confirm.engine) as session:
+        operator = tenancy.find_operator(session, "op1")
+    if operator is None or operator.id is None:
+        return
+    credentials = sandbox_credentials(okno.notify.engine)
+    ticket, _ = mint_ticket(credentials, DEMO_TENANT.slug, operator.id, timedelta(hours=12), now=okno.notify.clock())
+    base = okno.notify.settings.public_base_url.rstrip("/")
+    console = Console()
+    console.print(f"  telephony simulator (12 h): {base}/simulator/#ticket={ticket}", soft_wrap=True)
+    console.print(f"  SMS outbox (12 h): {base}/sandbox/sms/#ticket={ticket}", soft_wrap=True)
 
 
 def _seed_staff(session: Session, password: str, *, now: datetime) -> None:

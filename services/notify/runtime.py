@@ -31,6 +31,11 @@ def build(
         broker=broker,
         clock=clock,
     )
+    from services.notify.telephony import declare_capabilities
+    from services.notify.telephony.sandbox.credentials import warm_up
+
+    if declare_capabilities(runtime.settings, runtime.capabilities):
+        warm_up(runtime.engine)
     from services.notify.tasks import consumers
 
     consumers.bind(runtime.broker, runtime, runtime.engine, runtime.retry)

@@ -11,9 +11,21 @@ class NotifySettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="OKNO_NOTIFY_", extra="ignore")
 
-    twilio_account_sid: str | None = Field(None, description="Twilio Account SID; unset = sandbox telephony")
+    twilio_account_sid: str | None = Field(
+        None, description="Twilio Account SID; unset = voice and SMS not configured (or the sandbox, where asked for)"
+    )
     twilio_auth_token: str | None = Field(None, description="Twilio auth token (also validates Twilio webhooks)")
-    twilio_from_number: str | None = Field(None, description="Caller ID / SMS sender in E.164")
+    twilio_from_number: str | None = Field(
+        None,
+        description="Caller ID of survey calls and SMS sender, E.164 (tenants' numbers come from order_confirm)",
+    )
+    twilio_api_key_sid: str | None = Field(
+        None, description="Twilio API key (SK…) that signs operators' softphone tokens"
+    )
+    twilio_api_key_secret: str | None = Field(None, description="Secret of that API key")
+    twilio_twiml_app_sid: str | None = Field(
+        None, description="TwiML App (AP…) whose voice URL is notify's /twilio/voice/outbound (click-to-call)"
+    )
     twilio_api_base_url: str | None = Field(
         None, description="Override of https://api.twilio.com (tests point it at a local Twilio-speaking server)"
     )

@@ -1,5 +1,5 @@
-"""Without Twilio credentials (`okno run`) the survey call rings in the simulator page, which plays Twilio's
-part against the very same signed TwiML endpoints."""
+"""In the sandbox (`okno run`) the survey call rings in the simulator page, which plays Twilio's part against
+the very same signed TwiML endpoints."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from tests.support import FrozenClock
 
 @pytest.fixture
 def sandbox(database_url: str, clock: FrozenClock) -> Iterator[tuple[NotifyRuntime, TestClient]]:
-    runtime = build(NotifySettings(database_url=database_url), broker=make_broker(None), clock=clock)
+    settings = NotifySettings(database_url=database_url, sandbox=True)
+    runtime = build(settings, broker=make_broker(None), clock=clock)
     runtime.outbox.relay_enabled = False
     with TestClient(create_app(runtime)) as http:
         yield runtime, http
@@ -51,6 +52,12 @@ def test_the_simulator_rings_and_the_keypad_drives_the_real_survey(
     dispatch_due_surveys(runtime, queued.append)
     place_survey_call(runtime, queued[0])
 
+    issued = http.post(
+        "/internal/v1/tenants/shop/telephony/sandbox-tickets",
+        json={"operator_id": 1},
+        headers={"Authorization": "Bearer okno-dev-service-token"},
+    )
+    http.headers["Authorization"] = f"Bearer {issued.json()['ticket']}"
     [ringing] = http.get("/simulator/calls").json()
     assert (ringing["survey_id"], ringing["status"], ringing["to"]) == (survey.id, "calling", "+79161234567")
     assert "Telephony simulator" in http.get("/simulator/").text
@@ -79,7 +86,9 @@ def test_the_simulator_rings_and_the_keypad_drives_the_real_survey(
 
 
 def test_the_simulator_does_not_exist_when_twilio_is_configured(database_url: str) -> None:
-    settings = NotifySettings(database_url=database_url, twilio_account_sid="AC1", twilio_auth_token="secret")
+    settings = NotifySettings(
+        database_url=database_url, twilio_account_sid="AC1", twilio_auth_token="secret", sandbox=True
+    )
     runtime = build(settings, broker=make_broker(None))
     with TestClient(create_app(runtime)) as http:
         assert http.get("/simulator/calls").status_code == 404

@@ -30,6 +30,7 @@ from services.integrations.runtime import IntegrationsRuntime
 from services.integrations.service.provider_setup import configure_courier, configure_payments
 from services.integrations.settings import IntegrationsSettings
 from services.notify import app as notify_app
+from services.notify.telephony import declare_capabilities
 from services.order_confirm import app as order_confirm_app
 from services.order_confirm.domain.vocabulary import OperatorStatus, Role
 from services.order_confirm.models import Customer, Order
@@ -221,6 +222,7 @@ def same_day(
         notify.twilio_auth_token = outside.twilio.auth_token
         notify.twilio_from_number = "+15005550006"
         notify.twilio_api_base_url = outside.twilio_url
+        declare_capabilities(notify, okno.notify.capabilities)  # decided at start-up: decide again with Twilio
         okno.start_background(scheduler=False, worker=True)
         engines = Engines(okno.order_confirm.engine, okno.integrations.engine)
         add_tenant(engines, TenantSpec(TENANT, "ACME Tea", "Europe/Moscow", "RU"), webhook_secret=DEMO_SECRET)

@@ -21,7 +21,8 @@ from tests.support import live_server, wait_until
 
 @pytest.fixture
 def embedded(database_url: str) -> Iterator[tuple[Okno, str]]:
-    okno = build_okno(database_url=database_url, redis_url="", migrate=False)  # in-process broker, as `okno run`
+    # In-process broker and sandbox providers, as `okno run`.
+    okno = build_okno(database_url=database_url, redis_url="", migrate=False, sandbox=True)
     with live_server(create_embedded_app(okno)) as url:
         okno.order_confirm.settings.integrations_url = f"{url}/integrations"
         yield okno, url
@@ -48,8 +49,17 @@ def test_the_customer_pays_on_the_sandbox_page_and_the_owner_sees_the_order_paid
         link = created.json()
         assert link["url"].startswith(f"{url}/sandbox/yookassa/pay/")
 
-        outbox = wait_until(lambda: link["url"] in web.get("/notify/sandbox/sms").text, message="SMS in outbox")
-        assert outbox
+        ticket = web.post(
+            "/notify/internal/v1/tenants/demo/telephony/sandbox-tickets",
+            json={"operator_id": 1},
+            headers={"Authorization": "Bearer okno-dev-service-token"},
+        ).json()["ticket"]
+
+        def texted() -> bool:
+            outbox = web.get("/notify/sandbox/sms/messages", headers={"Authorization": f"Bearer {ticket}"}).json()
+            return any(link["url"] in text["body"] for text in outbox)
+
+        assert wait_until(texted, message="SMS in outbox")
         page = web.get(link["url"])
         assert "750.00 RUB" in page.text
         paid = web.post(link["url"], data={"action": "pay"})

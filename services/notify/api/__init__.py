@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 
 def include_routers(app: FastAPI) -> None:
-    from services.notify.api import simulator
+    from services.notify.api import sandbox_tickets, simulator
     from services.notify.sms import api as sms
     from services.notify.surveys.api import rules as survey_rules
     from services.notify.surveys.api import voice as survey_voice
@@ -15,3 +15,4 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(survey_rules.router)
     app.include_router(simulator.router)
     app.include_router(sms.router)
+    app.include_router(sandbox_tickets.router)

@@ -2,18 +2,20 @@
 
 Behind a TLS-terminating proxy the app sees `http://10.0.0.5:8000/...` while Twilio signed
 `https://notify.example.com/...`, so the URL is rebuilt from `public_base_url` plus the path inside this
-app, never from the request's own host and scheme. Used by the survey and the SMS status callbacks.
+app, never from the request's own host and scheme. The key is Twilio's auth token, or in the sandbox this
+installation's random sandbox token; without either the webhook answers 503 `capability_not_configured`.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 
 from services.common.app import runtime_of
 from services.common.problems import Forbidden
-from services.notify.twilio_gateway import request_validator
+from services.notify.telephony import telephony_for
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 
@@ -36,11 +38,13 @@ def public_url(public_base_url: str, request: Request) -> str:
 async def twilio_form(request: Request) -> dict[str, str]:
     """The webhook's form fields, once the signature has been checked (403 and nothing else otherwise)."""
     runtime = runtime_of(request)
+    # The first sandbox request reads the installation's credentials from the database: not on the loop.
+    telephony = await anyio.to_thread.run_sync(telephony_for, runtime)
     form = await request.form()
     params: dict[str, Any] = {key: form.getlist(key) if len(form.getlist(key)) > 1 else form[key] for key in form}
     signature = request.headers.get(SIGNATURE_HEADER, "")
     url = public_url(runtime.settings.public_base_url, request)
-    if not signature or not request_validator(runtime.settings).validate(url, params, signature):
+    if not telephony.signatures.valid(url, params, signature):
         raise TwilioSignatureInvalid(f"{SIGNATURE_HEADER} does not match this request.")
     return {key: str(value) for key, value in form.items()}
 

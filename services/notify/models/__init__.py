@@ -4,12 +4,14 @@ from services.notify.models.messaging import DeadLetter, InboxMessage, OutboxMes
 from services.notify.sms.models import SmsMessage, SmsTemplate
 from services.notify.surveys.models import SurveyCall, SurveyRules, SurveyStep
 from services.notify.tables import NotifyModel, metadata
+from services.notify.telephony.sandbox.credentials import SandboxCredentialsRow
 
 __all__ = [
     "DeadLetter",
     "InboxMessage",
     "NotifyModel",
     "OutboxMessage",
+    "SandboxCredentialsRow",
     "SmsMessage",
     "SmsTemplate",
     "SurveyCall",

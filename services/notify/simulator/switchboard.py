@@ -19,8 +19,9 @@ from services.notify.simulator.twiml_reader import Turn, read
 from services.notify.surveys.domain.status import SurveyCallStatus
 from services.notify.surveys.models import SurveyCall
 from services.notify.surveys.urls import start_url, status_url
-from services.notify.telephony.sandbox import SANDBOX_SID_PREFIX
-from services.notify.twilio_gateway import SANDBOX_ACCOUNT_SID, request_validator
+from services.notify.telephony.sandbox.calls import SANDBOX_SID_PREFIX
+from services.notify.telephony.sandbox.credentials import SandboxCredentials
+from services.notify.telephony.twilio.signatures import TwilioSignatures
 
 SANDBOX_CALLER_ID = "+15005550006"
 
@@ -39,27 +40,29 @@ class SimulatedCall:
     status: str
 
 
-def ringing_and_recent(session: Session, limit: int = 20) -> list[SimulatedCall]:
+def ringing_and_recent(session: Session, tenant: str, limit: int = 20) -> list[SimulatedCall]:
     rows = session.exec(
         select(SurveyCall)
-        .where(col(SurveyCall.call_sid).startswith(SANDBOX_SID_PREFIX))
+        .where(col(SurveyCall.tenant) == tenant, col(SurveyCall.call_sid).startswith(SANDBOX_SID_PREFIX))
         .order_by(col(SurveyCall.id).desc())
         .limit(limit)
     ).all()
     return [SimulatedCall(r.id or 0, r.call_sid or "", r.phone, SANDBOX_CALLER_ID, r.language, r.status) for r in rows]
 
 
-def sandbox_call(session: Session, survey_id: int) -> SimulatedCall:
-    for call in ringing_and_recent(session, limit=1000):
-        if call.survey_id == survey_id:
-            return call
-    raise NotFound(f"No simulated survey call {survey_id}.")
+def sandbox_call(session: Session, tenant: str, survey_id: int) -> SimulatedCall:
+    row = session.get(SurveyCall, survey_id)
+    if row is None or row.tenant != tenant or not (row.call_sid or "").startswith(SANDBOX_SID_PREFIX):
+        raise NotFound(f"No simulated survey call {survey_id}.")
+    return SimulatedCall(row.id or 0, row.call_sid or "", row.phone, SANDBOX_CALLER_ID, row.language, row.status)
 
 
 class Switchboard:
-    def __init__(self, app: FastAPI, settings: NotifySettings) -> None:
+    def __init__(self, app: FastAPI, settings: NotifySettings, credentials: SandboxCredentials) -> None:
         self.app = app
         self.settings = settings
+        self.credentials = credentials
+        self.signatures = TwilioSignatures(credentials.auth_token)
         self.base = settings.public_base_url.rstrip("/")
 
     async def answer(self, call: SimulatedCall, answered_by: str) -> Turn:
@@ -77,7 +80,7 @@ class Switchboard:
 
     async def _post(self, url: str, call: SimulatedCall, **fields: str) -> str:
         form = {
-            "AccountSid": SANDBOX_ACCOUNT_SID,
+            "AccountSid": self.credentials.account_sid,
             "CallSid": call.call_sid,
             "From": call.from_,
             "To": call.to,
@@ -85,7 +88,7 @@ class Switchboard:
             "CallStatus": "in-progress",
             **fields,
         }
-        signature = request_validator(self.settings).compute_signature(url, form)
+        signature = self.signatures.sign(url, form)
         transport = httpx.ASGITransport(app=self.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://notify.sandbox") as client:
             response = await client.post(url[len(self.base) :], data=form, headers={SIGNATURE_HEADER: signature})

@@ -1,19 +1,32 @@
-"""Twilio's SMS status callback (signature checked) and the sandbox outbox page of `okno run`."""
+"""Twilio's SMS status callback (signature checked) and the sandbox SMS outbox (page + JSON, ticket only)."""
 
 from __future__ import annotations
 
-from html import escape
+from datetime import datetime
+from pathlib import Path
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from services.common.app import runtime_of
+from services.common.capabilities import require_capability
 from services.common.db import transaction
+from services.notify.api.sandbox_access import Viewer, sandbox_only
 from services.notify.api.twilio_signature import TwilioForm
 from services.notify.sms import service as sms
+from services.notify.telephony import SMS
 
 router = APIRouter(tags=["sms"])
+OUTBOX_PAGE = Path(__file__).resolve().parent / "outbox.html"
+
+
+class OutboxText(BaseModel):
+    to: str
+    body: str
+    status: str
+    created_at: datetime
 
 
 @router.post(
@@ -21,6 +34,7 @@ router = APIRouter(tags=["sms"])
     status_code=204,
     summary="Twilio Messaging status callback",
     responses={403: {"description": "X-Twilio-Signature missing or wrong (nothing changed)"}},
+    dependencies=[Depends(require_capability(SMS))],
 )
 def sms_status(request: Request, form: TwilioForm) -> Response:
     runtime = runtime_of(request)
@@ -31,27 +45,19 @@ def sms_status(request: Request, form: TwilioForm) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/sandbox/sms", response_class=HTMLResponse, summary="Texts the sandbox would have sent")
-def sandbox_outbox(request: Request) -> HTMLResponse:
+@router.get("/sandbox/sms/", response_class=HTMLResponse, include_in_schema=False, dependencies=[Depends(sandbox_only)])
+def sandbox_outbox_page() -> HTMLResponse:
+    return HTMLResponse(OUTBOX_PAGE.read_text(encoding="utf-8"))
+
+
+@router.get(
+    "/sandbox/sms/messages",
+    response_model=list[OutboxText],
+    summary="Texts the sandbox would have sent (the ticket's tenant only)",
+    tags=["sandbox"],
+    responses={401: {"description": "No valid sandbox ticket"}, 404: {"description": "Not a sandbox"}},
+)
+def sandbox_outbox(request: Request, viewer: Viewer) -> list[OutboxText]:
     with Session(runtime_of(request).engine) as session:
-        rows = sms.sandbox_outbox(session)
-    items = "".join(
-        f"<li><time>{row.created_at:%Y-%m-%d %H:%M:%S} UTC</time> <b>{escape(row.to)}</b> "
-        f"<span class=status>{escape(row.status)}</span><p>{_linkify(row.body)}</p></li>"
-        for row in rows
-    )
-    return HTMLResponse(
-        "<!doctype html><meta charset=utf-8><title>Okno · SMS outbox (sandbox)</title>"
-        "<style>body{font:15px system-ui;margin:2rem}li{margin:1rem 0;list-style:none}"
-        "p{margin:.3rem 0;padding:.6rem;background:#eef;border-radius:8px}</style>"
-        "<h1>SMS outbox</h1><p>No Twilio credentials are set, so texts land here instead of phones.</p>"
-        f"<ul>{items or '<li>No texts yet.</li>'}</ul>"
-    )
-
-
-def _linkify(body: str) -> str:
-    words = [
-        f'<a href="{escape(w)}">{escape(w)}</a>' if w.startswith(("http://", "https://")) else escape(w)
-        for w in body.split(" ")
-    ]
-    return " ".join(words)
+        rows = sms.sandbox_outbox(session, viewer.tenant)
+    return [OutboxText(to=row.to, body=row.body, status=row.status, created_at=row.created_at) for row in rows]

@@ -1,7 +1,8 @@
 """Texting customers: render the tenant's template, send through Twilio Messaging, follow its status.
 
-Without Twilio credentials (`okno run`) a text is not sent anywhere: it lands in the sandbox outbox page
-(`/notify/sandbox/sms`) and counts as delivered, so the rest of the flow behaves as in production.
+The text goes through the telephony boundary: Twilio Messaging, or in the sandbox (`okno run`) nowhere — it
+lands in the SMS outbox page (`/notify/sandbox/sms/`) and counts as delivered, so the rest of the flow behaves
+as in production. Without Twilio and without the sandbox the text fails as `not_configured`.
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ from datetime import datetime
 
 import structlog
 from sqlmodel import Session, col, select
-from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from contracts.payments import SmsRequested, SmsStatusChanged
 from contracts.routing import MessageType
+from services.common.capabilities import CapabilityNotConfigured
 from services.notify.runtime import NotifyRuntime
 from services.notify.sms.models import SmsMessage, SmsTemplate
 from services.notify.sms.text import default_text, render
-from services.notify.twilio_gateway import is_sandbox, rest_client
+from services.notify.telephony import SMS, CallRejected, OutgoingSms, TelephonyUnavailable, telephony_for
 
 log = structlog.get_logger(__name__)
 STATUS_CALLBACK_PATH = "/twilio/sms-status"
@@ -42,15 +43,11 @@ def send_sms(runtime: NotifyRuntime, session: Session, tenant: str, request: Sms
         template=request.template,
         language=request.language,
         body=render(template_text(session, tenant, request.template, request.language), request.params),
-        sandbox=is_sandbox(runtime.settings),
         status="queued",
         created_at=now,
         updated_at=now,
     )
-    if sms.sandbox:
-        sms.status = "delivered"
-    else:
-        _send_with_twilio(runtime, sms)
+    _send(runtime, sms)
     session.add(sms)
     session.flush()
     _report(runtime, session, sms)
@@ -92,37 +89,36 @@ def set_template(session: Session, tenant: str, template: str, language: str, bo
     session.add(row)
 
 
-def sandbox_outbox(session: Session, *, limit: int = 100) -> list[SmsMessage]:
-    return list(
-        session.exec(
-            select(SmsMessage).where(col(SmsMessage.sandbox)).order_by(col(SmsMessage.id).desc()).limit(limit)
-        ).all()
+def sandbox_outbox(session: Session, tenant: str, *, limit: int = 100) -> list[SmsMessage]:
+    query = (
+        select(SmsMessage)
+        .where(col(SmsMessage.tenant) == tenant, col(SmsMessage.sandbox))
+        .order_by(col(SmsMessage.id).desc())
+        .limit(limit)
     )
+    return list(session.exec(query).all())
 
 
-def _send_with_twilio(runtime: NotifyRuntime, sms: SmsMessage) -> None:
-    settings = runtime.settings
-    if not settings.twilio_from_number:
-        sms.status, sms.error_code = "failed", "no_sender"
-        log.error("sms.no_sender", sms_ref=sms.sms_ref, hint="set OKNO_NOTIFY_TWILIO_FROM_NUMBER")
-        return
+def _send(runtime: NotifyRuntime, sms: SmsMessage) -> None:
     try:
-        created = rest_client(settings).messages.create(
-            to=sms.to,
-            from_=settings.twilio_from_number,
-            body=sms.body,
-            status_callback=settings.public_base_url.rstrip("/") + STATUS_CALLBACK_PATH,
-        )
-    except TwilioRestException as error:
-        if 400 <= error.status < 500 and error.status != 429:
-            # Twilio refused this text for good (invalid number 21211, unsubscribed 21610...).
-            sms.status, sms.error_code = "failed", str(error.code)
-            return
-        raise SmsUnavailable(f"Twilio {error.status}: {error.msg}") from error
-    except (TwilioException, OSError) as error:
-        raise SmsUnavailable(repr(error)) from error
-    sms.message_sid = created.sid
-    sms.status = str(created.status or "queued")
+        runtime.capabilities.require(SMS)
+        telephony = telephony_for(runtime)
+    except CapabilityNotConfigured:
+        # Production without Twilio never pretends: the text fails, and integrations shows why.
+        sms.status, sms.error_code = "failed", "not_configured"
+        log.error("sms.not_configured", sms_ref=sms.sms_ref, hint="set the OKNO_NOTIFY_TWILIO_* settings")
+        return
+    sms.sandbox = telephony.provider == "sandbox"
+    status_callback = runtime.settings.public_base_url.rstrip("/") + STATUS_CALLBACK_PATH
+    try:
+        sent = telephony.sms.send(OutgoingSms(sms.to, sms.body, status_callback))
+    except CallRejected as error:
+        # Refused for good (invalid number 21211, unsubscribed 21610, no sender...): retrying cannot help.
+        sms.status, sms.error_code = "failed", error.code or "rejected"
+        return
+    except TelephonyUnavailable as error:
+        raise SmsUnavailable(str(error)) from error
+    sms.message_sid, sms.status = sent.message_sid, sent.status
 
 
 def _report(runtime: NotifyRuntime, session: Session, sms: SmsMessage) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import structlog
 from sqlmodel import Session, col, select, update
 
+from services.common.capabilities import CapabilityNotConfigured
 from services.common.db import is_sqlite, transaction
 from services.common.runtime import Runtime
 from services.notify.settings import NotifySettings
@@ -124,8 +125,9 @@ def place_survey_call(runtime: NotifyRuntime, survey_id: int) -> None:
             ring_timeout_seconds=runtime.settings.survey_ring_timeout_seconds,
         )
     try:
-        sid = telephony_for(runtime.settings).place_call(call)
-    except CallRejected as error:
+        sid = telephony_for(runtime).calls.place_call(call)
+    except (CallRejected, CapabilityNotConfigured) as error:
+        # Not configured: a production notify without Twilio credentials never pretends to call.
         _placement_failed(runtime, survey_id, repr(error), retry=False)
         return
     except TelephonyUnavailable as error:

@@ -28,6 +28,8 @@ from services.notify.surveys.domain.status import (
 from services.notify.surveys.models import SurveyCall, SurveyStep
 from services.notify.surveys.reports import finish
 from services.notify.surveys.urls import answer_url
+from services.notify.telephony.base import VoiceMarkup
+from services.notify.telephony.voice import VoiceStep
 
 
 class SurveyCallNotFound(NotFound):
@@ -49,12 +51,13 @@ class VoiceContext:
     outbox: Outbox
     public_base_url: str
     now: datetime
+    markup: VoiceMarkup
 
 
 def start(session: Session, ctx: VoiceContext, survey_id: int, hook: VoiceWebhook) -> str:
     """The call was answered: greet a person and ask the first question; hang up on a machine."""
 
-    def apply(survey: SurveyCall) -> str:
+    def apply(survey: SurveyCall) -> list[VoiceStep]:
         survey.answered_by = hook.answered_by or "unknown"
         if answered_by_machine(hook.answered_by):
             finish(session, ctx.outbox, survey, SurveyCallStatus.VOICEMAIL, now=ctx.now)
@@ -68,7 +71,7 @@ def start(session: Session, ctx: VoiceContext, survey_id: int, hook: VoiceWebhoo
 def answer(session: Session, ctx: VoiceContext, survey_id: int, step: Step, hook: VoiceWebhook) -> str:
     """Keys pressed (or none, via `<Redirect>`) for one question: record a valid answer, then move on."""
 
-    def apply(survey: SurveyCall) -> str:
+    def apply(survey: SurveyCall) -> list[VoiceStep]:
         transition = after_input(step, hook.digits, survey.ask_callback)
         if transition.answer is not None:
             _record(survey, step.question, transition.answer)
@@ -87,7 +90,7 @@ def answer(session: Session, ctx: VoiceContext, survey_id: int, step: Step, hook
 def status_changed(session: Session, ctx: VoiceContext, survey_id: int, hook: VoiceWebhook) -> None:
     """Twilio's status callback: the end of the call closes the survey with whatever was answered."""
 
-    def apply(survey: SurveyCall) -> str:
+    def apply(survey: SurveyCall) -> list[VoiceStep]:
         survey.call_status = hook.call_status
         if hook.answered_by:
             survey.answered_by = hook.answered_by
@@ -96,7 +99,7 @@ def status_changed(session: Session, ctx: VoiceContext, survey_id: int, hook: Vo
         elif hook.call_status in TWILIO_FINAL_CALL_STATUSES:
             status = outcome_of_answered_call(survey.csat, survey.nps, survey.answered_by)
             finish(session, ctx.outbox, survey, status, now=ctx.now)
-        return ""
+        return []
 
     _once(session, ctx, survey_id, hook, f"status:{hook.call_status}", apply=apply)
 
@@ -108,7 +111,7 @@ def _once(
     hook: VoiceWebhook,
     step_key: str,
     *,
-    apply: Callable[[SurveyCall], str],
+    apply: Callable[[SurveyCall], list[VoiceStep]],
 ) -> str:
     survey = _locked_survey(session, survey_id, hook.call_sid)
     seen = session.exec(
@@ -118,9 +121,10 @@ def _once(
         return seen.response
     if survey.reported_at is not None and not step_key.startswith("status:"):
         # The survey is closed (hung up, voicemail); a late step must not change what was reported.
-        response = survey_twiml.hang_up()
+        steps = survey_twiml.hang_up()
     else:
-        response = apply(survey)
+        steps = apply(survey)
+    response = ctx.markup.render(steps) if steps else ""
     survey.updated_at = ctx.now
     session.add(survey)
     assert survey.id is not None

@@ -1,23 +1,37 @@
-"""Placing outbound calls: Twilio in production, a sandbox switchboard without credentials (`okno run`).
-
-Survey logic only sees the `Telephony` protocol; `telephony_for(settings)` picks the provider.
+"""The telephony boundary of notify: one Protocol per capability (`base`), provider-neutral voice steps
+(`voice`), the Twilio implementation (`twilio/`) and the local sandbox (`sandbox/`) side by side, and the one
+place that picks between them (`providers`). Service code imports from here, never from a provider package.
 """
 
-from __future__ import annotations
+from services.notify.telephony.base import (
+    ByteRange,
+    CallRejected,
+    MintedToken,
+    OutboundCall,
+    OutgoingSms,
+    RangeNotSatisfiable,
+    RecordingAudio,
+    RecordingNotAtProvider,
+    SentSms,
+    TelephonyUnavailable,
+)
+from services.notify.telephony.providers import SMS, SOFTPHONE, VOICE, Telephony, declare_capabilities, telephony_for
 
-from services.notify.settings import NotifySettings
-from services.notify.telephony.base import CallRejected, OutboundCall, Telephony, TelephonyUnavailable
-from services.notify.twilio_gateway import is_sandbox
-
-
-def telephony_for(settings: NotifySettings) -> Telephony:
-    if is_sandbox(settings):
-        from services.notify.telephony.sandbox import SandboxTelephony
-
-        return SandboxTelephony()
-    from services.notify.telephony.twilio import TwilioTelephony
-
-    return TwilioTelephony(settings)
-
-
-__all__ = ["CallRejected", "OutboundCall", "Telephony", "TelephonyUnavailable", "telephony_for"]
+__all__ = [
+    "SMS",
+    "SOFTPHONE",
+    "VOICE",
+    "ByteRange",
+    "CallRejected",
+    "MintedToken",
+    "OutboundCall",
+    "OutgoingSms",
+    "RangeNotSatisfiable",
+    "RecordingAudio",
+    "RecordingNotAtProvider",
+    "SentSms",
+    "Telephony",
+    "TelephonyUnavailable",
+    "declare_capabilities",
+    "telephony_for",
+]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from services.common.app import runtime_of
+from services.common.capabilities import require_capability
 from services.common.db import transaction
 from services.common.problems import Unprocessable, validation_errors
 from services.notify.api.twilio_signature import TwilioForm
@@ -16,8 +17,9 @@ from services.notify.surveys import voice as survey_voice
 from services.notify.surveys.domain.flow import MAX_TRIES, Question, Step
 from services.notify.surveys.urls import VOICE_PREFIX
 from services.notify.surveys.voice import VoiceContext, VoiceWebhook
+from services.notify.telephony import VOICE, telephony_for
 
-router = APIRouter(prefix=VOICE_PREFIX, tags=["twilio webhooks"])
+router = APIRouter(prefix=VOICE_PREFIX, tags=["twilio webhooks"], dependencies=[Depends(require_capability(VOICE))])
 TWIML = "application/xml"
 SurveyId = Annotated[int, Path(ge=1)]
 
@@ -43,7 +45,8 @@ def _hook(form: dict[str, str]) -> VoiceWebhook:
 
 def _context(request: Request) -> tuple[Any, VoiceContext]:
     runtime = runtime_of(request)
-    return runtime, VoiceContext(runtime.outbox, runtime.settings.public_base_url, runtime.clock())
+    markup = telephony_for(runtime).markup
+    return runtime, VoiceContext(runtime.outbox, runtime.settings.public_base_url, runtime.clock(), markup)
 
 
 @router.post("/{survey_id}/start", response_class=Response)
