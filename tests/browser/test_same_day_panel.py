@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -10,6 +11,8 @@ from playwright.sync_api import expect
 from okno.sandbox.same_day_demo import DEMO_COURIER, seed_same_day
 from services.common.db import transaction
 from services.integrations.service.provider_setup import configure_courier
+from services.notify.telephony.sandbox.credentials import sandbox_credentials
+from services.notify.telephony.sandbox.tickets import mint_ticket
 from tests.browser.conftest import TENANT, Console
 
 pytestmark = pytest.mark.browser
@@ -43,8 +46,10 @@ def test_owner_texts_a_payment_link_and_sees_it_sent_then_paid(console: Console)
     expect(link).to_contain_text(re.compile(r"1\s140,00\s₽"))  # 750 order + 390 delivery
     expect(link).to_contain_text("SMS: delivered")  # the sandbox outbox stands in for Twilio
 
+    notify = console.okno.notify
+    ticket, _ = mint_ticket(sandbox_credentials(notify.engine), TENANT, 1, timedelta(hours=1), now=notify.clock())
     sms = page.context.new_page()
-    sms.goto(f"{console.base_url}/notify/sandbox/sms")
+    sms.goto(f"{console.base_url}/notify/sandbox/sms/#ticket={ticket}")  # the ticket a signed-in user gets
     sms.get_by_role("link").first.click()  # the customer follows the texted link
     expect(sms.get_by_text("1140.00 RUB")).to_be_visible()
     sms.get_by_role("button", name="Pay").click()
