@@ -26,6 +26,15 @@ from services.notify.models import metadata as notify_metadata
 from services.order_confirm.models import metadata as order_confirm_metadata
 from tests.support import FrozenClock
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Only the controller of a parallel whole run takes a slot (see tests/suite_slots.py).
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        from tests.suite_slots import take_suite_slot
+
+        take_suite_slot()
+
+
 PG_URL = os.environ.get("OKNO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("OKNO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ALL_METADATA = (order_confirm_metadata, integrations_metadata, notify_metadata)
