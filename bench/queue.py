@@ -1,40 +1,53 @@
-"""Operators claiming and closing tasks against PostgreSQL: claims/s, claim latency, and zero double claims.
+"""Operators claiming tasks over real HTTP on PostgreSQL: claims/s, latency, zero double claims.
 
-`--operators` operators each work with `--tabs` browser tabs at once (default 250 x 2 = 500 concurrent
-workers), each tab looping: claim the next due task (`POST /api/v1/queue/next`'s service function, with its
-lease and `SKIP LOCKED`), then close it (only if the lease is still its own). Two tabs of one operator share
-one queue, so they race for the same rows: a task claimed twice would show up as a double claim.
+`order_confirm` runs in its own uvicorn process (`bench._serve`, production settings). A cheap asyncio
+client (bench/_http.py) sends pre-built `POST /api/v1/queue/next` requests with real access tokens:
 
-    .venv/bin/python -m bench.queue                  # 60 s, 500 workers, fresh database, dropped afterwards
-    .venv/bin/python -m bench.queue --duration 10    # a quick look
+- closed loop: `--clients` keep-alive connections (default 500, two browser tabs per operator racing for
+  one queue), each claiming again as soon as it has its answer, until `--claims` claims (default 100 000);
+- open loop: `--rate` claims per second (default 200) for `--open-seconds`, latency counted from the moment
+  each claim was due to be sent (a slow answer cannot hide the ones queued behind it);
+- baseline: a raw asyncpg loop sending the same SQL statement (service/queue_claim.py) from as many
+  concurrent tasks over as many connections as the server's async pool, in this run on this machine.
+
+Every task has a 5-minute lease, so a task id answered twice is a double claim. Prints claims/s, latency,
+server CPU and SQL statements per claim, the ratio to the baseline, and the machine's load.
+
+    .venv/bin/python -m bench.queue                    # fresh database, dropped afterwards
+    .venv/bin/python -m bench.queue --claims 20000     # a quicker look
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import threading
+import asyncio
+import os
+import re
+import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import asyncpg
 import psycopg
-from sqlalchemy import Engine, update
-from sqlmodel import Session, col, select
+from sqlalchemy.dialects import postgresql
 
+from bench._http import Connection, build_request
+from bench._measure import cpu_seconds, latency_line, load, server_counters
 from services.common.clock import utc_now
-from services.common.db import make_engine, transaction
 from services.common.migrations import upgrade
-from services.order_confirm.domain.vocabulary import TaskStatus
-from services.order_confirm.models import Operator, Task
-from services.order_confirm.service import queue
-from services.order_confirm.service.scope import Scope, scope_of
+from services.order_confirm.domain.vocabulary import Role
+from services.order_confirm.security.tokens import issue_access_token
+from services.order_confirm.service.queue_claim import _STATEMENTS
+from tests.support import free_port
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+SECRET = "bench-queue-secret-with-enough-bytes-for-hs256"
 LEASE = timedelta(minutes=5)
+TASK_ID = re.compile(rb'"task":\{"id":(\d+)')
 
 SEED = """
 INSERT INTO tenants (slug, name, timezone, country, language, policy, created_at)
@@ -44,6 +57,8 @@ INSERT INTO operators (login, name, role, password_hash, status, status_changed_
   SELECT 'op' || n, 'Operator ' || n, 'operator', 'x', 'available', now(), 200, 'ru', 0, true, now()
   FROM generate_series(1, %(operators)s) n;
 INSERT INTO operator_tenants (operator_id, tenant_id) SELECT id, 1 FROM operators;
+INSERT INTO auth_sessions (id, operator_id, refresh_hash, created_at, last_refreshed_at, expires_at)
+  SELECT 'bench' || id, id, md5(id::text), now(), now(), now() + interval '1 day' FROM operators;
 INSERT INTO customers (tenant_id, phone_key, phone_raw, bad_phone, name, timezone, owner_id, survey_opt_out,
                        created_at, updated_at)
   SELECT 1, '+7900' || n, '+7900' || n, false, 'Customer ' || n, 'Europe/Moscow', 1 + n %% %(operators)s,
@@ -58,9 +73,9 @@ INSERT INTO orders (tenant_id, customer_id, external_id, source, source_ref, sta
 INSERT INTO tasks (tenant_id, order_id, customer_id, kind, status, priority, due_at, assignee_id, is_cover,
                    created_at)
   SELECT 1, o.id, o.customer_id, 'confirm', 'open', CASE WHEN o.urgent THEN 10 ELSE 0 END,
-         now() - (o.id %% 600) * interval '1 second', c.owner_id, false, now()
+         now() - interval '1 hour' - (o.id %% 600) * interval '1 second', c.owner_id, false, now()
   FROM orders o JOIN customers c ON c.id = o.customer_id;
-ANALYZE;
+VACUUM ANALYZE
 """
 
 
@@ -68,9 +83,20 @@ ANALYZE;
 class Tally:
     latencies: list[float] = field(default_factory=list)
     claimed: list[int] = field(default_factory=list)
-    lost_leases: int = 0
-    errors: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    errors: Counter[str] = field(default_factory=Counter)
+    empty: int = 0
+
+    def record(self, status: int, body: bytes, seconds: float) -> None:
+        if status == 200 and (found := TASK_ID.search(body)):
+            self.latencies.append(seconds)
+            self.claimed.append(int(found.group(1)))
+        elif status == 204:
+            self.empty += 1
+        else:
+            self.errors[f"HTTP {status}"] += 1
+
+    def doubles(self) -> int:
+        return sum(1 for times in Counter(self.claimed).values() if times > 1)
 
 
 def build_database(operators: int, tasks: int) -> str:
@@ -86,139 +112,185 @@ def build_database(operators: int, tasks: int) -> str:
 
 
 def drop_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
     with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
-def scopes(engine: Engine) -> list[Scope]:
-    with Session(engine, expire_on_commit=False) as session:
-        operators = session.exec(select(Operator).order_by(col(Operator.id))).all()
-        return [scope_of(session, operator) for operator in operators]
-
-
-def work(engine: Engine, scope: Scope, deadline: float, tally: Tally) -> None:
-    """One browser tab: claim, close, repeat until the deadline or until the queue is empty."""
-    while time.monotonic() < deadline:
-        started = time.perf_counter()
-        try:
-            with transaction(engine) as session:
-                entry = queue.claim_next(session, scope, utc_now(), lease=LEASE)
-                task_id = entry.task.id if entry else None
-        except Exception as error:  # recorded and reported: the benchmark must not hide failures
-            with tally.lock:
-                tally.errors.append(repr(error))
-            continue
-        elapsed = time.perf_counter() - started
-        if task_id is None:
-            return
-        with tally.lock:
-            tally.latencies.append(elapsed)
-            tally.claimed.append(task_id)
-        try:
-            closed = close(engine, scope, task_id)
-        except Exception as error:  # as above
-            with tally.lock:
-                tally.errors.append(repr(error))
-            continue
-        if not closed:
-            with tally.lock:
-                tally.lost_leases += 1
-
-
-def close(engine: Engine, scope: Scope, task_id: int) -> bool:
-    """Done, but only while the lease is still ours: a second holder would make this fail."""
-    with transaction(engine) as session:
-        result = session.execute(
-            update(Task)
-            .where(
-                col(Task.id) == task_id,
-                col(Task.status) == TaskStatus.OPEN.value,
-                col(Task.lease_operator_id) == scope.operator_id,
-            )
-            .values(status=TaskStatus.DONE.value, closed_at=utc_now(), lease_operator_id=None, lease_expires_at=None)
+def claim_requests(operators: int, tabs: int, port: int) -> list[bytes]:
+    """One pre-built claim per browser tab: operator n's tabs are tabs n, n + operators, ..."""
+    now = utc_now()
+    tokens = [
+        issue_access_token(
+            secret=SECRET,
+            operator_id=n,
+            role=Role.OPERATOR,
+            session_id=f"bench{n}",
+            now=now,
+            lifetime=timedelta(hours=2),
         )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def run_share(url: str, operator_ids: list[int], tabs: int, deadline: float, pool_size: int) -> Tally:
-    """One process's share of the operators, each with `tabs` threads."""
-    engine = make_engine(url, pool_size=pool_size)
-    tally = Tally()
-    threads = [
-        threading.Thread(target=work, args=(engine, scope, deadline, tally), daemon=True)
-        for scope in scopes(engine)
-        if scope.operator_id in operator_ids
-        for _ in range(tabs)
+        for n in range(1, operators + 1)
     ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    engine.dispose()
-    tally.lock = None  # type: ignore[assignment]  # locks do not cross process boundaries
+    headers = [{"Authorization": f"Bearer {token}"} for token in tokens]
+    return [build_request("POST", "/api/v1/queue/next", port, headers[n % operators]) for n in range(operators * tabs)]
+
+
+async def closed_loop(port: int, requests: list[bytes], claims: int) -> tuple[Tally, float]:
+    tally, budget = Tally(), [claims]
+
+    async def tab(raw: bytes) -> None:
+        connection = Connection(port)
+        try:
+            while budget[0] > 0:
+                budget[0] -= 1
+                started = time.perf_counter()
+                try:
+                    status, body = await connection.request(raw)
+                except (OSError, asyncio.IncompleteReadError) as error:
+                    tally.errors[type(error).__name__] += 1
+                    connection.close()
+                    continue
+                tally.record(status, body, time.perf_counter() - started)
+        finally:
+            connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(tab(raw) for raw in requests))
+    return tally, time.perf_counter() - started
+
+
+async def open_loop(port: int, requests: list[bytes], rate: float, seconds: float) -> Tally:
+    """Claims sent on a fixed schedule over a pool of idle connections; latency from the scheduled time."""
+    tally, idle = Tally(), [Connection(port) for _ in range(64)]
+    interval, started = 1 / rate, time.perf_counter()
+
+    async def one(n: int, due: float) -> None:
+        connection = idle.pop() if idle else Connection(port)
+        try:
+            status, body = await connection.request(requests[n % len(requests)])
+            tally.record(status, body, time.perf_counter() - due)
+            idle.append(connection)
+        except (OSError, asyncio.IncompleteReadError) as error:
+            tally.errors[type(error).__name__] += 1
+            connection.close()
+
+    pending = []
+    for n in range(int(rate * seconds)):
+        due = started + n * interval
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        pending.append(asyncio.create_task(one(n, due)))
+    await asyncio.gather(*pending)
+    for connection in idle:
+        connection.close()
     return tally
 
 
-def run(url: str, *, operators: int, tabs: int, duration: float, pool_size: int, processes: int) -> int:
-    """Spread the workers over `processes` (one Python process alone is limited by its GIL, not the DB)."""
-    ids = list(range(1, operators + 1))
-    started = time.monotonic()
-    deadline_offset = duration
-    with ProcessPoolExecutor(max_workers=processes) as pool:
-        shares = [
-            pool.submit(run_share, url, ids[n::processes], tabs, time.monotonic() + deadline_offset, pool_size)
-            for n in range(processes)
-        ]
-        tallies = [share.result() for share in shares]
-    wall = time.monotonic() - started
-    total = Tally()
-    for tally in tallies:
-        total.latencies += tally.latencies
-        total.claimed += tally.claimed
-        total.lost_leases += tally.lost_leases
-        total.errors += tally.errors
-    return report(total, workers=operators * tabs, wall=wall)
+async def raw_baseline(url: str, operators: int, tabs: int, claims: int, pool_size: int) -> tuple[Tally, float]:
+    """The same claim statement straight through asyncpg: what the database and driver alone can do."""
+    dialect = postgresql.asyncpg.dialect()
+    compiled = _STATEMENTS.one_statement(keyed=False).compile(
+        dialect=dialect, compile_kwargs={"render_postcompile": True}
+    )
+    statements = []
+    for n in range(1, operators + 1):
+        now = utc_now()
+        values = {"operator_id": n, "session_id": f"bench{n}", "now": now, "lease_until": now + LEASE}
+        params = compiled.construct_params({**values, "new_key": f"raw{n}", "key": None})
+        statements.append((str(compiled), [params[name] for name in compiled.positiontup or []]))
+    pool = await asyncpg.create_pool(url, min_size=pool_size, max_size=pool_size)
+    tally, budget = Tally(), [claims]
+
+    async def tab(n: int) -> None:
+        sql, args = statements[n % operators]
+        while budget[0] > 0:
+            budget[0] -= 1
+            started = time.perf_counter()
+            async with pool.acquire() as connection, connection.transaction():
+                row = await connection.fetchrow(sql, *args)
+            tally.latencies.append(time.perf_counter() - started)
+            tally.claimed.append(int(row["t_id"]))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(tab(n) for n in range(operators * tabs)))
+    wall = time.perf_counter() - started
+    await pool.close()
+    return tally, wall
 
 
-def report(tally: Tally, *, workers: int, wall: float) -> int:
-    doubles = [task for task, times in Counter(tally.claimed).items() if times > 1]
-    latencies = sorted(tally.latencies)
-    print(f"workers: {workers}  wall: {wall:.1f} s  claims: {len(latencies)}  errors: {len(tally.errors)}")
-    if latencies:
-        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-        print(f"claims/s: {len(latencies) / wall:.0f}")
-        print(f"claim latency p50: {statistics.median(latencies) * 1000:.1f} ms  p99: {p99 * 1000:.1f} ms")
-    print(f"double claims: {len(doubles)}  closes refused (lease not ours): {tally.lost_leases}")
-    for error in tally.errors[:5]:
-        print(f"error: {error}")
-    return 1 if doubles or tally.lost_leases or tally.errors else 0
+def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "OKNO_DATABASE_URL": url, "OKNO_JWT_SECRET": SECRET, "OKNO_LOG_LEVEL": "WARNING"}
+    env.pop("OKNO_REDIS_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "bench._serve", "order_confirm", "--port", str(port)], env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            server_counters(port)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("order_confirm did not start")
+
+
+def report(
+    name: str, tally: Tally, wall: float | None, cpu: float | None = None, statements: int | None = None
+) -> None:
+    done = len(tally.claimed)
+    rate = f"{done / wall:,.0f} claims/s" if wall else ""
+    print(f"{name}: {done} claims {rate}  {latency_line(tally.latencies)}")
+    extras = []
+    if cpu is not None and done:
+        extras.append(f"server CPU {cpu / done * 1000:.2f} ms/claim")
+    if statements is not None and done:
+        extras.append(f"{statements / done:.2f} SQL statements/claim")
+    errors = sum(tally.errors.values())
+    print(f"    double claims {tally.doubles()}  errors {errors} {dict(tally.errors) or ''}  " + "  ".join(extras))
+
+
+def run(url: str, args: argparse.Namespace) -> int:
+    port = free_port()
+    requests = claim_requests(args.operators, args.tabs, port)
+    print(load())
+    raw, raw_wall = asyncio.run(raw_baseline(url, args.operators, args.tabs, args.baseline_claims, args.pool_size))
+    report("baseline (raw asyncpg, same SQL)", raw, raw_wall)
+    server = start_server(url, port)
+    try:
+        cpu0, counted0 = cpu_seconds(server.pid), server_counters(port)
+        closed, wall = asyncio.run(closed_loop(port, requests, args.claims))
+        cpu1, counted1 = cpu_seconds(server.pid), server_counters(port)
+        report(
+            f"closed loop, {len(requests)} clients",
+            closed,
+            wall,
+            cpu1 - cpu0,
+            counted1.statements - counted0.statements,
+        )
+        opened = asyncio.run(open_loop(port, requests, args.rate, args.open_seconds))
+        report(f"open loop, {args.rate:.0f}/s", opened, None)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"ratio closed loop / baseline: {len(closed.claimed) / wall / (len(raw.claimed) / raw_wall):.2f}")
+    print(load())
+    failed = closed.errors or opened.errors or closed.doubles() or opened.doubles() or raw.doubles()
+    return 1 if failed else 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--operators", type=int, default=250)
-    parser.add_argument("--tabs", type=int, default=2, help="concurrent workers per operator (browser tabs)")
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds")
-    parser.add_argument("--tasks", type=int, default=60_000, help="open tasks seeded (the queue must not run dry)")
-    parser.add_argument("--pool-size", type=int, default=10, help="connections per process (x3 with overflow)")
-    parser.add_argument("--processes", type=int, default=2, help="client processes sharing the workers")
+    parser.add_argument("--tabs", type=int, default=2, help="concurrent clients per operator (browser tabs)")
+    parser.add_argument("--claims", type=int, default=100_000, help="closed-loop claims")
+    parser.add_argument("--baseline-claims", type=int, default=20_000)
+    parser.add_argument("--rate", type=float, default=200.0, help="open-loop claims per second")
+    parser.add_argument("--open-seconds", type=float, default=10.0)
+    parser.add_argument("--pool-size", type=int, default=10, help="baseline connections (= the server's async pool)")
     parser.add_argument("--database-url", help="an already seeded database (default: a fresh one, dropped after)")
     args = parser.parse_args()
-    url = args.database_url or build_database(args.operators, args.tasks)
-    print(
-        f"{args.operators} operators x {args.tabs} tabs in {args.processes} processes "
-        f"for {args.duration:.0f} s on {url.rsplit('/', 1)[1]}"
-    )
+    tasks = args.claims + args.baseline_claims + int(args.rate * args.open_seconds) + 1000 * args.operators // 10
+    url = args.database_url or build_database(args.operators, tasks)
+    print(f"{args.operators} operators x {args.tabs} tabs, {tasks} open tasks on {url.rsplit('/', 1)[1]}")
     try:
-        return run(
-            url,
-            operators=args.operators,
-            tabs=args.tabs,
-            duration=args.duration,
-            pool_size=args.pool_size,
-            processes=args.processes,
-        )
+        return run(url, args)
     finally:
         if not args.database_url:
             drop_database(url)

@@ -104,7 +104,9 @@ def build_okno(
     if migrate:
         for service in SERVICES:
             upgrade(service, database_url)
-    engine: Engine = make_engine(database_url)
+    engine: Engine = make_engine(
+        database_url, pool_size=shared.db_pool_size, pool_recycle=shared.db_pool_recycle_seconds
+    )
     broker = make_broker(redis_url, namespace=namespace)
     overrides: dict[str, Any] = {"database_url": database_url, "redis_url": redis_url}
     if sandbox is not None:

@@ -95,6 +95,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def postgres_database_url(postgres_url: str) -> str:
+    """The run's PostgreSQL database, emptied: for tests of what only PostgreSQL does (row locks under load)."""
+    _truncate_postgres(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture
 def redis_url() -> str:
     return REDIS_URL
 

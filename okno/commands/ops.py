@@ -51,6 +51,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind")] = "0.0.0.0",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    limit_concurrency: Annotated[
+        int | None, typer.Option(help="Answer 503 beyond this many open connections per process (shed load)")
+    ] = None,
 ) -> None:
     """One service's API at the root path (production: one container per service, its workers separate)."""
     import uvicorn
@@ -63,6 +66,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        limit_concurrency=limit_concurrency,
         access_log=False,
         proxy_headers=True,
         forwarded_allow_ips="*",

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 
 from services.common.admin import admin_router
 from services.common.health import health_router
-from services.common.logs import request_id_middleware
+from services.common.logs import RequestIdMiddleware
 from services.common.problems import install_problem_handlers
 from services.common.runtime import Runtime
 
@@ -22,7 +22,7 @@ def base_app(runtime: Runtime[Any], *, title: str, version: str = "1.0.0") -> Fa
     app = FastAPI(title=title, version=version)
     app.state.runtime = runtime
     install_problem_handlers(app)
-    app.middleware("http")(request_id_middleware)
+    app.add_middleware(RequestIdMiddleware)
     app.include_router(
         health_router(runtime.name, lambda: runtime.engine, lambda: runtime.broker, lambda: runtime.capabilities)
     )

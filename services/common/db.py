@@ -1,4 +1,10 @@
-"""Engines and sessions: one engine per service, SQLite for the embedded mode, PostgreSQL in production."""
+"""Engines and sessions: one engine per service, SQLite for the embedded mode, PostgreSQL in production.
+
+Connection budget (docs/DEVELOPING.md "Database access"): a process holds at most `pool_size` +
+`overflow_of(pool_size)` connections on its sync engine and `async_pool_size` on its async engine (one per
+event loop; production runs one loop per process). Connections open on demand and are recycled after
+`pool_recycle` seconds instead of being pinged before every checkout (a round trip per transaction).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
+
+DEFAULT_POOL_SIZE = 10
+DEFAULT_POOL_RECYCLE_SECONDS = 1800
 
 
 def normalize_url(url: str) -> str:
@@ -22,16 +31,29 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def overflow_of(pool_size: int) -> int:
+    """Connections beyond `pool_size` for what is not a request holding a session (relay, sweeps, workers):
+    requests are gated at `pool_size` (request_gate.py), so this reserve is what keeps them deadlock-free."""
+    return max(2, pool_size // 2)
+
+
+def make_engine(
+    url: str, *, pool_size: int = DEFAULT_POOL_SIZE, pool_recycle: int = DEFAULT_POOL_RECYCLE_SECONDS
+) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN until the first write, so a read-then-write
-        # transaction could interleave with another writer; BEGIN IMMEDIATE serializes writers instead.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        listen_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=overflow_of(pool_size), pool_recycle=pool_recycle)
+
+
+def listen_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys and BEGIN IMMEDIATE on every connection of a SQLite engine (sync or async)."""
+    event.listen(engine, "connect", _sqlite_pragmas)
+    # pysqlite's own transaction handling defers BEGIN until the first write, so a read-then-write
+    # transaction could interleave with another writer; BEGIN IMMEDIATE serializes writers instead.
+    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,7 +1,9 @@
-"""What one running service holds: settings, engine, broker, outbox, dead letters, clock."""
+"""What one running service holds: settings, engines, broker, outbox, dead letters, clock."""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Generic, TypeVar
@@ -12,12 +14,14 @@ from sqlalchemy import Engine
 from contracts.routing import Queue
 from services.common.capabilities import Capabilities
 from services.common.clock import Clock, utc_now
-from services.common.db import make_engine
+from services.common.db import is_sqlite, make_engine
+from services.common.db_async import AsyncEngines, async_url
 from services.common.messaging.broker import make_broker
 from services.common.messaging.consumers import RetryOptions
 from services.common.messaging.dead_letters import DeadLetters, attach_dead_letters
 from services.common.messaging.outbox import Outbox
 from services.common.messaging.tables import DeadLetterColumns, OutboxColumns
+from services.common.request_gate import RequestGate
 from services.common.scheduler import PeriodicJob
 from services.common.settings import ServiceSettings
 
@@ -35,6 +39,12 @@ class Runtime(Generic[SettingsT]):
     dead_letters: DeadLetters
     clock: Clock = utc_now
     capabilities: Capabilities = field(default_factory=Capabilities)
+    # Shared by every runtime on the same sync engine (the embedded process runs three on one).
+    async_engines: AsyncEngines = field(init=False)
+    request_gate: RequestGate = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.async_engines, self.request_gate = _companions(self.engine, self.settings)
 
     @property
     def retry(self) -> RetryOptions:
@@ -63,7 +73,9 @@ def build_runtime(
     broker: dramatiq.Broker | None = None,
     clock: Clock = utc_now,
 ) -> Runtime[SettingsT]:
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(
+        settings.database_url, pool_size=settings.db_pool_size, pool_recycle=settings.db_pool_recycle_seconds
+    )
     broker = broker or make_broker(settings.redis_url, namespace=settings.broker_namespace)
     outbox = Outbox(
         outbox_model,
@@ -76,3 +88,28 @@ def build_runtime(
     broker.declare_queue(queue.value)
     attach_dead_letters(broker, queue.value, dead_letters)
     return Runtime(name, queue, settings, engine, broker, outbox, dead_letters, clock)
+
+
+_companions_lock = threading.Lock()
+_companions_of: weakref.WeakKeyDictionary[Engine, tuple[AsyncEngines, RequestGate]] = weakref.WeakKeyDictionary()
+
+
+def _companions(engine: Engine, settings: ServiceSettings) -> tuple[AsyncEngines, RequestGate]:
+    """The async engines and the request gate that go with a sync engine, made once per engine."""
+    with _companions_lock:
+        found = _companions_of.get(engine)
+        if found is None:
+            found = _companions_of[engine] = (
+                AsyncEngines(async_url(engine), pool_size=settings.db_async_pool_size),
+                RequestGate(gate_slots(engine)),
+            )
+        return found
+
+
+def gate_slots(engine: Engine) -> int:
+    """How many requests may hold a sync session at once: the pool's size (its overflow is the reserve for
+    everything else); one on SQLite, whose write lock (BEGIN IMMEDIATE) admits one transaction anyway."""
+    if is_sqlite(engine):
+        return 1
+    size = getattr(engine.pool, "size", None)
+    return max(1, size()) if callable(size) else 1

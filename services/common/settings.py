@@ -19,6 +19,16 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OKNO_", extra="ignore")
 
     database_url: str = Field("sqlite:///./okno.db", description="SQLAlchemy URL of this service's database")
+    db_pool_size: int = Field(
+        10,
+        ge=1,
+        description="Sync connections per process (plus half as many for relay and workers); "
+        "requests holding a sync session are capped at this",
+    )
+    db_async_pool_size: int = Field(10, ge=1, description="Async (asyncpg) connections per process for the hot paths")
+    db_pool_recycle_seconds: int = Field(
+        1800, ge=1, description="Reopen pooled connections after this many seconds (instead of a ping per use)"
+    )
     redis_url: str | None = Field(None, description="Redis URL of the dramatiq broker; unset = in-process broker")
     broker_namespace: str = Field("okno", description="Redis key namespace of the broker")
     log_level: str = Field("INFO", description="Log level")

@@ -6,7 +6,7 @@ import datetime as dt
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, Text, UniqueConstraint
+from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlmodel import Field
 
 from services.common.types import json_field, utc_field
@@ -69,7 +69,19 @@ class Task(OrderConfirmModel, table=True):
     """A unit of operator work on one order: confirm, call back, retry, rearrange delivery, follow up."""
 
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_queue", "tenant_id", "assignee_id", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_tasks_queue", "tenant_id", "assignee_id", "status", "due_at"),
+        # The claim's search (service/queue_claim.py): one range per operator, already in claim order.
+        # PostgreSQL only: SQLite (the embedded mode) serializes claims anyway and cannot reflect it.
+        Index(
+            "ix_tasks_claim",
+            "assignee_id",
+            text("priority DESC"),
+            "due_at",
+            "id",
+            postgresql_where=text("status = 'open'"),
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id")

@@ -19,6 +19,7 @@ from services.order_confirm.settings import OrderConfirmSettings
 # A refresh token presented again this soon after it was rotated is most likely two browser tabs racing,
 # not a stolen token: refuse it without ending the login.
 REFRESH_RACE_GRACE = timedelta(seconds=30)
+LOGIN_ENDED = "The login has ended; log in again."
 
 
 class InvalidCredentials(Unauthorized):
@@ -211,14 +212,19 @@ def logout(session: Session, *, session_id: str, now: datetime) -> None:
         session.add(auth_session)
 
 
-def authenticate(session: Session, settings: OrderConfirmSettings, *, token: str | None, now: datetime) -> Operator:
-    """The operator behind a bearer token, if the token is valid and its login session is still open."""
+def access_claims(settings: OrderConfirmSettings, *, token: str | None, now: datetime) -> tokens.AccessClaims:
+    """What a bearer token says, if its signature and expiry hold; the login session is checked separately."""
     if not token:
         raise tokens.InvalidToken("Log in and send `Authorization: Bearer <access_token>`.")
-    claims = tokens.read_access_token(token, secret=settings.jwt_secret, now=now)
+    return tokens.read_access_token(token, secret=settings.jwt_secret, now=now)
+
+
+def authenticate(session: Session, settings: OrderConfirmSettings, *, token: str | None, now: datetime) -> Operator:
+    """The operator behind a bearer token, if the token is valid and its login session is still open."""
+    claims = access_claims(settings, token=token, now=now)
     auth_session = session.get(AuthSession, claims.session_id)
     if auth_session is None or auth_session.revoked_at is not None or auth_session.operator_id != claims.operator_id:
-        raise tokens.InvalidToken("The login has ended; log in again.")
+        raise tokens.InvalidToken(LOGIN_ENDED)
     operator = session.get(Operator, claims.operator_id)
     if operator is None or not operator.active:
         raise tokens.InvalidToken("The account is disabled.")

@@ -32,7 +32,7 @@ class QueueEntry:
     customer: Customer
 
 
-def lease_is_free(now: datetime) -> ColumnElement[bool]:
+def lease_is_free(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     return or_(col(Task.lease_operator_id).is_(None), col(Task.lease_expires_at) <= now)
 
 

@@ -94,6 +94,12 @@ def my_tasks(scope: Scope) -> ColumnElement[bool]:
     return and_(_in_tenants(Task.tenant_id, scope), col(Task.assignee_id) == scope.operator_id)
 
 
+def tasks_of_operator(operator_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+    """`my_tasks` for a caller known only by id (the claim folds the scope lookup into its statement)."""
+    tenants = select(OperatorTenant.tenant_id).where(OperatorTenant.operator_id == operator_id)
+    return and_(col(Task.tenant_id).in_(tenants), col(Task.assignee_id) == operator_id)
+
+
 def visible_audit(scope: Scope) -> ColumnElement[bool]:
     """Supervisors, admins and the shop's client manager read the audit log of their tenants; operators do not."""
     if scope.role is Role.OPERATOR:

@@ -1,0 +1,84 @@
+"""Async engines for the hot paths: asyncpg on PostgreSQL, aiosqlite on SQLite (the embedded mode).
+
+An asyncpg connection belongs to the event loop that opened it, so there is one async engine per running
+loop: production runs one loop per process (uvicorn), tests run several (each live server, each TestClient).
+An engine is disposed when its loop shuts down (asyncio cancels every remaining task then, and the engine's
+keeper task closes the pool in its `finally`), so no connection outlives its loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.common.db import DEFAULT_POOL_RECYCLE_SECONDS, listen_sqlite
+
+DEFAULT_ASYNC_POOL_SIZE = 10
+
+
+def async_url(engine: Engine) -> str:
+    """The async driver's URL for the database a sync engine points at."""
+    url = engine.url
+    driver = "postgresql+asyncpg" if url.get_backend_name() == "postgresql" else "sqlite+aiosqlite"
+    return url.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def make_async_engine(
+    url: str, *, pool_size: int = DEFAULT_ASYNC_POOL_SIZE, pool_recycle: int = DEFAULT_POOL_RECYCLE_SECONDS
+) -> AsyncEngine:
+    if make_url(url).get_backend_name() == "sqlite":
+        # A pooled aiosqlite connection keeps a (non-daemon) thread alive; SQLite opens a file in microseconds.
+        engine = create_async_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+        listen_sqlite(engine.sync_engine)
+        return engine
+    # Waiting for an async connection holds no thread, so the pool needs no reserve beyond its size.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_recycle=pool_recycle)
+
+
+class AsyncEngines:
+    """The async engine of each running event loop, all on one database."""
+
+    def __init__(self, url: str, *, pool_size: int = DEFAULT_ASYNC_POOL_SIZE) -> None:
+        self.url = url
+        self.pool_size = pool_size
+        self._by_loop: dict[asyncio.AbstractEventLoop, AsyncEngine] = {}
+        self._keepers: set[asyncio.Task[None]] = set()
+        self._lock = threading.Lock()
+
+    def current(self) -> AsyncEngine:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            engine = self._by_loop.get(loop)
+            if engine is None:
+                engine = self._by_loop[loop] = make_async_engine(self.url, pool_size=self.pool_size)
+                keeper = loop.create_task(self._dispose_when_loop_ends(loop, engine))
+                self._keepers.add(keeper)
+                keeper.add_done_callback(self._keepers.discard)
+        return engine
+
+    async def _dispose_when_loop_ends(self, loop: asyncio.AbstractEventLoop, engine: AsyncEngine) -> None:
+        try:
+            await loop.create_future()  # never resolves: wait for the loop's shutdown to cancel this task
+        finally:
+            with self._lock:
+                self._by_loop.pop(loop, None)
+            await engine.dispose()
+
+
+@asynccontextmanager
+async def async_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """The async twin of `db.transaction`: commits on success, rolls back on any exception."""
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise

@@ -1,0 +1,205 @@
+"""The claim (`POST /api/v1/queue/next`), the hottest write: SQLAlchemy Core on the async engine.
+
+On PostgreSQL one statement does everything: it checks the access token's login session and the operator
+(the JWT's signature and expiry are checked before, without the database), finds the caller's tenants,
+returns the task a retried claim already holds (same idempotency key) or leases the next due one with
+`FOR UPDATE SKIP LOCKED` (concurrent claims skip each other's rows instead of queueing on them), and joins
+the order and the customer the answer shows. The partial index `ix_tasks_claim` makes the search one range.
+SQLite has neither SKIP LOCKED nor data-modifying CTEs; there the same pieces run as three statements inside
+BEGIN IMMEDIATE, which serializes claims anyway. Semantics are those of `queue.claim_next` (the sync path).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    literal,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.common.types import UTCDateTime
+from services.order_confirm.domain.vocabulary import Role, TaskStatus
+from services.order_confirm.models import AuthSession, Customer, Operator, Order, Task
+from services.order_confirm.security.tokens import AccessClaims
+from services.order_confirm.service.queue import QueueEntry, lease_is_free
+from services.order_confirm.service.scope import tasks_of_operator
+
+WORKER_ROLES = (Role.OPERATOR.value, Role.SUPERVISOR.value)
+_TASK = Task.__table__.c  # type: ignore[attr-defined]
+_ORDER = Order.__table__.c  # type: ignore[attr-defined]
+_CUSTOMER = Customer.__table__.c  # type: ignore[attr-defined]
+_TASK_NAMES, _ORDER_NAMES, _CUSTOMER_NAMES = ([c.name for c in table] for table in (_TASK, _ORDER, _CUSTOMER))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What the claim found: the caller's role (None: the login has ended or the account is disabled) and
+    the leased task with its order and customer (None: nothing is due)."""
+
+    role: Role | None
+    entry: QueueEntry | None
+
+
+async def claim_next(
+    session: AsyncSession, claims: AccessClaims, now: datetime, *, lease: timedelta, key: str | None
+) -> Claim:
+    params = {
+        "operator_id": claims.operator_id,
+        "session_id": claims.session_id,
+        "now": now,
+        "lease_until": now + lease,
+        "new_key": key or secrets.token_hex(8),
+        "key": key,
+    }
+    if session.sync_session.get_bind().dialect.name == "postgresql":
+        # One statement is a transaction of its own: autocommit spares the BEGIN and COMMIT round trips.
+        connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        row = (await connection.execute(_STATEMENTS.one_statement(keyed=key is not None), params)).one()
+        return _claim(row)
+    # Core statements either way: no ORM identity map on the hot path.
+    return await _claim_step_by_step(await session.connection(), params)
+
+
+class _Statements:
+    """The claim's statements, built once (building them costs far more than running them) with bound
+    parameters: operator_id, session_id, now, lease_until, new_key and key."""
+
+    def __init__(self) -> None:
+        operator_id = bindparam("operator_id", type_=Integer)
+        self.now = bindparam("now", type_=UTCDateTime)
+        self.me = (
+            select(col(Operator.role))
+            .join(AuthSession, col(AuthSession.operator_id) == col(Operator.id))
+            .where(
+                col(AuthSession.id) == bindparam("session_id", type_=String),
+                col(AuthSession.revoked_at).is_(None),
+                col(Operator.id) == operator_id,
+                col(Operator.active).is_(True),
+            )
+            .cte("me")
+        )
+        self.operator_id = operator_id
+        self.mine = and_(
+            tasks_of_operator(operator_id),
+            col(Task.status) == TaskStatus.OPEN.value,
+            exists(select(self.me.c.role).where(self.me.c.role.in_(WORKER_ROLES))),
+        )
+        self._one: dict[bool, Select[Any]] = {keyed: self._build_one(keyed) for keyed in (False, True)}
+        # SQLite, step by step:
+        self.role = select(self.me.c.role)
+        self.held_id = select(self.held().subquery().c.id)
+        self.next_due_id = self.next_due()
+        self.lease_by_id = self.lease(bindparam("task_id", type_=Integer))
+        self.answer = self._answer()
+
+    def held(self) -> Select[Any]:
+        """The task a retried claim with the same idempotency key already leased."""
+        return (
+            select(*_TASK)
+            .where(
+                self.mine,
+                col(Task.lease_operator_id) == self.operator_id,
+                col(Task.lease_key) == bindparam("key", type_=String),
+                col(Task.lease_expires_at) > self.now,
+            )
+            .limit(1)
+        )
+
+    def next_due(self, *, unless_held: CTE | None = None) -> Select[Any]:
+        """The caller's next due task with a free lease, locked (PostgreSQL skips rows others locked)."""
+        query = select(col(Task.id)).where(self.mine, col(Task.due_at) <= self.now, lease_is_free(self.now))
+        if unless_held is not None:
+            query = query.where(~exists(select(unless_held.c.id)))
+        order = (col(Task.priority).desc(), col(Task.due_at), col(Task.id))
+        return query.order_by(*order).limit(1).with_for_update(skip_locked=True)
+
+    def lease(self, task_id: ColumnElement[Any]) -> Any:
+        values = {
+            "lease_operator_id": self.operator_id,
+            "lease_expires_at": bindparam("lease_until", type_=UTCDateTime),
+            "lease_key": bindparam("new_key", type_=String),
+        }
+        return update(Task).where(col(Task.id) == task_id).values(**values).returning(*_TASK)
+
+    def one_statement(self, *, keyed: bool) -> Select[Any]:
+        return self._one[keyed]
+
+    def _build_one(self, keyed: bool) -> Select[Any]:
+        held = self.held().cte("held") if keyed else None
+        picked = self.next_due(unless_held=held).cte("picked")
+        claimed = self.lease(picked.c.id).cte("claimed")
+        chosen = union_all(select(claimed), select(held)).subquery("chosen") if held is not None else claimed
+        one_row = select(literal(1).label("one")).subquery("one")
+        return (
+            select(select(self.me.c.role).scalar_subquery().label("role"), *_labelled(chosen.c, _ORDER, _CUSTOMER))
+            .select_from(one_row)
+            .outerjoin(chosen, true())
+            .outerjoin(Order, col(Order.id) == chosen.c.order_id)
+            .outerjoin(Customer, col(Customer.id) == chosen.c.customer_id)
+        )
+
+    def _answer(self) -> Select[Any]:
+        return (
+            select(literal(None).label("role"), *_labelled(_TASK, _ORDER, _CUSTOMER))
+            .outerjoin(Order, col(Order.id) == col(Task.order_id))
+            .join(Customer, col(Customer.id) == col(Task.customer_id))
+            .where(col(Task.id) == bindparam("task_id", type_=Integer))
+        )
+
+
+def _labelled(task: Any, order: Any, customer: Any) -> list[ColumnElement[Any]]:
+    return [
+        *(column.label(f"t_{column.name}") for column in task),
+        *(column.label(f"o_{column.name}") for column in order),
+        *(column.label(f"c_{column.name}") for column in customer),
+    ]
+
+
+async def _claim_step_by_step(connection: AsyncConnection, params: dict[str, Any]) -> Claim:
+    statements = _STATEMENTS
+    role = (await connection.execute(statements.role, params)).scalar()
+    if role is None or role not in WORKER_ROLES:
+        return Claim(Role(role) if role else None, None)
+    task_id = (await connection.execute(statements.held_id, params)).scalar() if params["key"] else None
+    if task_id is None:
+        task_id = (await connection.execute(statements.next_due_id, params)).scalar()
+        if task_id is None:
+            return Claim(Role(role), None)
+        await connection.execute(statements.lease_by_id, {**params, "task_id": task_id})
+    row = (await connection.execute(statements.answer, {"task_id": task_id})).one()
+    return Claim(Role(role), _entry(row))
+
+
+def _claim(row: Row[Any]) -> Claim:
+    role = Role(row.role) if row.role else None
+    return Claim(role, _entry(row) if row.t_id is not None else None)
+
+
+def _entry(row: Row[Any]) -> QueueEntry:
+    values = row._mapping
+    task = Task(**{name: values[f"t_{name}"] for name in _TASK_NAMES})
+    order = Order(**{name: values[f"o_{name}"] for name in _ORDER_NAMES}) if values["o_id"] is not None else None
+    customer = Customer(**{name: values[f"c_{name}"] for name in _CUSTOMER_NAMES})
+    return QueueEntry(task, order, customer)
+
+
+_STATEMENTS = _Statements()
