@@ -28,6 +28,9 @@ class Customer(OrderConfirmModel, table=True):
     timezone: str = Field(max_length=64)
     owner_id: int | None = Field(default=None, foreign_key="operators.id", index=True)  # None = unassigned pool
     owner_assigned_at: datetime | None = utc_field(nullable=True, default=None)
+    # Maintained by database triggers (migration "active_customer_counters"), never written by the code:
+    # open orders of this customer; with `owner_id` it feeds the owner's `Operator.active_customers`.
+    open_orders: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     survey_opt_out: bool = False
     created_at: datetime = utc_field()
     updated_at: datetime = utc_field()

@@ -37,6 +37,9 @@ class Operator(OrderConfirmModel, table=True):
     status: str = Field(max_length=20, default="offline")  # domain.vocabulary.OperatorStatus
     status_changed_at: datetime = utc_field()
     capacity: int = Field(default=200, ge=0)  # max active customers owned
+    # Owned customers with an open order, across tenants: kept by database triggers in the transaction that
+    # changes an order's open/closed state or a customer's owner (migration "active_customer_counters").
+    active_customers: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # Ties between equally loaded operators go to the one idle longest (domain.ownership).
     last_assigned_at: datetime | None = utc_field(nullable=True, default=None)
     supervisor_id: int | None = Field(default=None, foreign_key="operators.id")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, func
+from sqlalchemy import ColumnElement, exists
 from sqlmodel import Session, col, select
 
 from services.order_confirm.domain.ownership import OwnerCandidate, choose_owner
@@ -23,16 +23,14 @@ ON_SHIFT = [status.value for status in OperatorStatus if status.on_shift]
 
 
 def active_customer_counts(session: Session, operator_ids: list[int]) -> dict[int, int]:
-    """Owned customers with at least one open order, per operator, across all their tenants (capacity is total)."""
+    """Owned customers with at least one open order, per operator, across all their tenants (capacity is total).
+
+    Read from the counter the database keeps (`Operator.active_customers`, maintained by triggers), so the cost
+    does not grow with the orders; a column select, so a stale ORM copy of an operator cannot be returned."""
     if not operator_ids:
         return {}
-    query = (
-        select(Customer.owner_id, func.count(func.distinct(Customer.id)))
-        .join(Order, col(Order.customer_id) == col(Customer.id))
-        .where(col(Customer.owner_id).in_(operator_ids), col(Order.closed_at).is_(None))
-        .group_by(col(Customer.owner_id))
-    )
-    counts = {int(owner): int(count) for owner, count in session.exec(query) if owner is not None}
+    query = select(Operator.id, Operator.active_customers).where(col(Operator.id).in_(operator_ids))
+    counts = {int(operator_id or 0): int(count) for operator_id, count in session.exec(query)}
     return {operator_id: counts.get(operator_id, 0) for operator_id in operator_ids}
 
 

@@ -114,6 +114,11 @@ def get_customer(session: Session, scope: Scope, customer_id: int, *, for_update
 
 def get_order(session: Session, scope: Scope, order_id: int, *, for_update: bool = False) -> Order:
     query = select(Order).where(Order.id == order_id, visible_orders(scope))
+    if for_update:
+        # Lock order customer -> order (-> operator), as intake does and as the counter triggers do
+        # (migration "active_customer_counters"): the other way round two writers could deadlock.
+        owner_of = select(Order.customer_id).where(Order.id == order_id).scalar_subquery()
+        session.exec(select(Customer.id).where(Customer.id == owner_of).with_for_update()).first()
     return _one(session, query, for_update, f"No order {order_id}.")
 
 
