@@ -7,6 +7,7 @@ import asyncio
 import threading
 
 from services.common.request_gate import RequestGate
+from tests.support import run_coroutine
 
 
 def test_waiters_beyond_the_slots_wait_and_a_cancelled_waiter_gives_its_turn_back() -> None:
@@ -35,7 +36,7 @@ def test_waiters_beyond_the_slots_wait_and_a_cancelled_waiter_gives_its_turn_bac
         await asyncio.gather(*first, *rest)
         assert cancelled.cancelled()
 
-    asyncio.run(main())
+    run_coroutine(main())
     assert most_inside == 2
     assert gate.in_use == 0
 
@@ -59,7 +60,7 @@ def test_one_gate_caps_requests_of_several_event_loops_together() -> None:
     async def loop_of_requests() -> None:
         await asyncio.gather(*(request() for _ in range(40)))
 
-    threads = [threading.Thread(target=asyncio.run, args=(loop_of_requests(),)) for _ in range(4)]
+    threads = [threading.Thread(target=run_coroutine, args=(loop_of_requests(),)) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:

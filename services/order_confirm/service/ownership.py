@@ -1,14 +1,18 @@
 """Owner assignment: every customer has exactly one owner, chosen atomically under any concurrency.
 
-A new customer's owner is chosen while holding row locks on the tenant's on-shift operators (PostgreSQL
-`SELECT … FOR UPDATE`; SQLite serializes writers with BEGIN IMMEDIATE), so two concurrent assignments in
-one tenant see each other's result and load stays balanced. Customers nobody could take wait in the
-tenant's pool (`owner_id IS NULL`); they are taken, oldest first, when an operator comes on shift and by
-a periodic sweep (`SKIP LOCKED`, so sweeps on several replicas share the work instead of queueing).
+Assignments in one tenant take turns on the tenant's row lock (PostgreSQL `FOR NO KEY UPDATE`, which
+leaves inserts referencing the tenant alone; SQLite serializes writers with BEGIN IMMEDIATE), so two
+concurrent assignments see each other's result and load stays balanced, without locking every on-shift
+operator per new customer. An operator working for several tenants is locked once chosen and their count
+read again: if another tenant's assignment filled them meanwhile, the next candidate is tried. Customers
+nobody could take wait in the tenant's pool (`owner_id IS NULL`); they are taken, oldest first, when an
+operator comes on shift and by a periodic sweep (`SKIP LOCKED`, so sweeps on several replicas share the
+work instead of queueing).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, exists
@@ -16,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from services.order_confirm.domain.ownership import OwnerCandidate, choose_owner
 from services.order_confirm.domain.vocabulary import OperatorStatus, Role, TaskStatus
-from services.order_confirm.models import Customer, Operator, OperatorTenant, Order, Task
+from services.order_confirm.models import Customer, Operator, OperatorTenant, Order, Task, Tenant
 from services.order_confirm.service import audit, timeline
 
 ON_SHIFT = [status.value for status in OperatorStatus if status.on_shift]
@@ -35,7 +39,8 @@ def active_customer_counts(session: Session, operator_ids: list[int]) -> dict[in
 
 
 def owner_candidates(session: Session, tenant_id: int) -> list[tuple[Operator, OwnerCandidate]]:
-    """The tenant's on-shift operators, locked (in id order, so lockers never deadlock) until commit."""
+    """The tenant's on-shift operators with their loads; holds the tenant's assignment turn until commit."""
+    session.exec(select(Tenant.id).where(Tenant.id == tenant_id).with_for_update(key_share=True)).one()
     query = (
         select(Operator)
         .join(OperatorTenant, col(OperatorTenant.operator_id) == col(Operator.id))
@@ -46,7 +51,6 @@ def owner_candidates(session: Session, tenant_id: int) -> list[tuple[Operator, O
             col(Operator.status).in_(ON_SHIFT),
         )
         .order_by(col(Operator.id))
-        .with_for_update(of=Operator)
     )
     operators = list(session.exec(query))
     counts = active_customer_counts(session, [op.id for op in operators if op.id is not None])
@@ -59,15 +63,26 @@ def _candidate(operator: Operator, active: int) -> OwnerCandidate:
     return OwnerCandidate(operator.id, OperatorStatus(operator.status), active, operator.capacity, idle_since)
 
 
+def _lock_if_still_eligible(session: Session, operator: Operator, candidate: OwnerCandidate) -> bool:
+    """Lock the chosen operator and re-read their load: another tenant may have filled them meanwhile."""
+    fresh = session.exec(
+        select(Operator.active_customers, Operator.status).where(Operator.id == operator.id).with_for_update()
+    ).one()
+    return replace(candidate, active_customers=fresh[0], status=OperatorStatus(fresh[1])).eligible
+
+
 def assign_owner(session: Session, customer: Customer, *, now: datetime) -> Operator | None:
     """Give an unowned customer an owner; None leaves them in the pool. The caller holds the customer's lock."""
     if customer.owner_id is not None:
         return session.get(Operator, customer.owner_id)
     candidates = owner_candidates(session, customer.tenant_id)
-    chosen = choose_owner([candidate for _, candidate in candidates])
+    while (chosen := choose_owner([candidate for _, candidate in candidates])) is not None:
+        owner = next(op for op, candidate in candidates if candidate is chosen)
+        if _lock_if_still_eligible(session, owner, chosen):
+            break
+        candidates = [(op, candidate) for op, candidate in candidates if candidate is not chosen]
     if chosen is None:
         return None
-    owner = next(op for op, candidate in candidates if candidate is chosen)
     customer.owner_id, customer.owner_assigned_at, customer.updated_at = owner.id, now, now
     owner.last_assigned_at = now
     session.add_all([customer, owner])

@@ -20,7 +20,7 @@ from okno.embedded import Okno, build_okno
 from services.common.db import normalize_url
 from services.order_confirm import app as order_confirm_app
 from tests.order_confirm.workflow.world import mint_headers
-from tests.support import FrozenClock, live_server
+from tests.support import FrozenClock, live_server, run_coroutine
 
 OPERATORS = 60
 TABS = 2  # two browser tabs per operator race for the same queue
@@ -100,7 +100,7 @@ def test_a_hundred_and_twenty_tabs_claiming_at_once_are_all_answered_and_no_task
     tabs = [mint_headers(runtime, f"op{n}") for n in range(1, OPERATORS + 1) for _ in range(TABS)]
 
     with live_server(order_confirm_app.create_app(runtime)) as base_url:
-        outcomes = asyncio.run(_hammer(base_url, tabs))
+        outcomes = run_coroutine(_hammer(base_url, tabs))
 
     failures = Counter(outcome for outcome in outcomes if isinstance(outcome, str))
     assert not failures, f"{sum(failures.values())} of {len(outcomes)} claims failed: {dict(failures)}"
