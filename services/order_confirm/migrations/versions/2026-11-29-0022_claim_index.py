@@ -1,7 +1,7 @@
 """claim_index: the partial index the claim (`POST /api/v1/queue/next`) searches in claim order
 
 Revision ID: c10e71a5385a
-Revises: 7f668503109f
+Revises: 4d33b922a39b
 Create Date: 2026-11-28 23:29:03.837530
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c10e71a5385a"
-down_revision: str | Sequence[str] | None = "7f668503109f"
+down_revision: str | Sequence[str] | None = "4d33b922a39b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
