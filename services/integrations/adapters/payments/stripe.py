@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import stripe
-
 from services.integrations.adapters.payments.base import (
     NewPayment,
     PaymentProviderError,
@@ -27,6 +25,8 @@ class InvalidSignature(Exception):
 
 def verify_event(config: StripeConfig, payload: bytes, signature: str | None) -> dict[str, Any]:
     """The event, if `Stripe-Signature` proves it came from Stripe within the tolerance; else InvalidSignature."""
+    import stripe  # the SDK costs ~27 MB: imported where it is used, not when the service starts
+
     try:
         event = stripe.Webhook.construct_event(
             payload, signature, config.webhook_secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
@@ -49,6 +49,8 @@ class StripeCheckout:
     name = "stripe"
 
     def __init__(self, config: StripeConfig) -> None:
+        import stripe
+
         self.config = config
         self.client = stripe.StripeClient(
             config.api_key, base_addresses={"api": config.base_url}, max_network_retries=0
@@ -91,6 +93,8 @@ class StripeCheckout:
         return self.fetch_payment(payment_id)
 
     def _session(self, call: Any) -> ProviderPayment:
+        import stripe
+
         try:
             session = call().to_dict()
         except stripe.AuthenticationError as error:

@@ -6,9 +6,6 @@ import csv
 import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from services.order_confirm.service.reports.table import Kind, ReportTable
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -32,6 +29,10 @@ def _csv_value(value: Any) -> str:
 
 
 def to_xlsx(tables: list[ReportTable]) -> bytes:
+    # openpyxl costs ~26 MB; imported when a workbook is made, not when the service starts.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     """One sheet per report; row 1 = titles, row 2 = column keys (for machines), then the figures."""
     workbook = Workbook()
     workbook.remove(workbook.active)
