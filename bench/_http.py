@@ -11,8 +11,17 @@ import json
 from typing import Any
 
 
-def build_request(method: str, path: str, port: int, headers: dict[str, str] | None = None, body: Any = None) -> bytes:
-    payload = b"" if body is None else json.dumps(body).encode()
+def build_request(
+    method: str,
+    path: str,
+    port: int,
+    headers: dict[str, str] | None = None,
+    body: Any = None,
+    *,
+    raw_body: bytes | None = None,
+) -> bytes:
+    """The request's bytes; `body` is sent as JSON, `raw_body` as it is (with its own Content-Type header)."""
+    payload = raw_body if raw_body is not None else b"" if body is None else json.dumps(body).encode()
     lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", f"Content-Length: {len(payload)}"]
     if body is not None:
         lines.append("Content-Type: application/json")
