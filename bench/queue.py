@@ -187,9 +187,7 @@ async def open_loop(port: int, requests: list[bytes], rate: float, seconds: floa
 async def raw_baseline(url: str, operators: int, tabs: int, claims: int, pool_size: int) -> tuple[Tally, float]:
     """The same claim statement straight through asyncpg: what the database and driver alone can do."""
     dialect = postgresql.asyncpg.dialect()
-    compiled = _STATEMENTS.one_statement(keyed=False).compile(
-        dialect=dialect, compile_kwargs={"render_postcompile": True}
-    )
+    compiled = _STATEMENTS.one_statement(keyed=False).compile(dialect=dialect)
     statements = []
     for n in range(1, operators + 1):
         now = utc_now()

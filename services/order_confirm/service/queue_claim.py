@@ -26,6 +26,7 @@ from sqlalchemy import (
     bindparam,
     exists,
     literal,
+    literal_column,
     select,
     true,
     union_all,
@@ -101,7 +102,8 @@ class _Statements:
         self.mine = and_(
             tasks_of_operator(operator_id),
             col(Task.status) == TaskStatus.OPEN.value,
-            exists(select(self.me.c.role).where(self.me.c.role.in_(WORKER_ROLES))),
+            # Constants, not an expanding parameter: the statement's text never changes.
+            exists(select(self.me.c.role).where(self.me.c.role.in_([literal_column(f"'{r}'") for r in WORKER_ROLES]))),
         )
         self._one: dict[bool, Select[Any]] = {keyed: self._build_one(keyed) for keyed in (False, True)}
         # SQLite, step by step:
