@@ -43,7 +43,8 @@ def free_port() -> int:
 def live_server(app: Any, *, port: int | None = None) -> Iterator[str]:
     """Serve an ASGI app on a real socket in a thread; yields its base URL."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    # As `okno serve` does: uvicorn believes no forwarding header; the apps' OKNO_TRUSTED_PROXIES rule decides.
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

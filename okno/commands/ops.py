@@ -42,7 +42,13 @@ def run(
     console.print(f"[bold]Okno[/] on http://{host}:{port}/console/  (database: {settings.database_url})")
     # Open live streams (SSE) would otherwise hold Ctrl+C for their whole lifetime.
     uvicorn.run(
-        app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False, timeout_graceful_shutdown=5
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        timeout_graceful_shutdown=5,
+        proxy_headers=False,  # OKNO_TRUSTED_PROXIES decides, in the apps (services/common/forwarded)
     )
 
 
@@ -68,8 +74,8 @@ def serve(
         workers=workers,
         limit_concurrency=limit_concurrency,
         access_log=False,
-        proxy_headers=True,
-        forwarded_allow_ips="*",
+        # Forwarding headers are for the apps to judge: OKNO_TRUSTED_PROXIES only (services/common/forwarded).
+        proxy_headers=False,
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 
 from services.common.admin import admin_router
+from services.common.forwarded import ForwardedClientMiddleware, TrustedProxies, parse_networks
 from services.common.health import health_router
 from services.common.logs import RequestIdMiddleware
 from services.common.problems import install_problem_handlers
@@ -23,6 +24,9 @@ def base_app(runtime: Runtime[Any], *, title: str, version: str = "1.0.0") -> Fa
     app.state.runtime = runtime
     install_problem_handlers(app)
     app.add_middleware(RequestIdMiddleware)
+    # Added last, so it runs first: everything after it (logs, rate limits, source fences) sees the real client.
+    trusted = TrustedProxies(parse_networks(runtime.settings.trusted_proxies))
+    app.add_middleware(ForwardedClientMiddleware, trusted=trusted)
     app.include_router(
         health_router(runtime.name, lambda: runtime.engine, lambda: runtime.broker, lambda: runtime.capabilities)
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -37,6 +37,11 @@ class ServiceSettings(BaseSettings):
         description="Serve providers without credentials from local sandboxes (telephony simulator, SMS outbox, "
         "payment and 1C sandboxes); `okno run` turns it on. Never set it in production",
     )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or CIDRs of the reverse proxies in front of this service; only "
+        "their X-Forwarded-For / X-Forwarded-Proto are believed (default none: the TCP peer is the client)",
+    )
     service_token: str = Field(
         DEV_SERVICE_TOKEN,
         description="Bearer token services use to call each other and the admin routes",
@@ -45,6 +50,14 @@ class ServiceSettings(BaseSettings):
     max_retries: int = Field(8, description="Consumer retries before a message is dead-lettered")
     min_backoff_ms: int = Field(1_000, description="First retry delay in ms (doubles each retry)")
     max_backoff_ms: int = Field(300_000, description="Longest retry delay in ms")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: str) -> str:
+        from services.common.forwarded import parse_networks
+
+        parse_networks(value)  # refuse to start on a typo rather than silently trust nobody (or everybody)
+        return value
 
     @classmethod
     def settings_customise_sources(
