@@ -24,7 +24,10 @@ def _day_orders(plan: dict, day: str) -> float:  # type: ignore[type-arg]
 
 
 def test_a_supervisor_computes_the_plan_and_the_shop_manager_reads_and_plans_a_promotion(world: World) -> None:
-    assert _plan(world)["plan"] is None  # nothing computed yet
+    empty = _plan(world)
+    assert empty["plan"] is None  # nothing computed yet
+    # No inbound call is on record: every plan answer says so outright, before and after a computation.
+    assert empty["inbound"]["available"] is False and "No inbound calls" in empty["inbound"]["message"]
     queued = world.call("POST", "sveta", "/plan/recompute")
     assert queued.status_code == 202 and queued.json()["status"] == "queued"
     again = world.call("POST", "sveta", "/plan/recompute")
@@ -38,6 +41,7 @@ def test_a_supervisor_computes_the_plan_and_the_shop_manager_reads_and_plans_a_p
     assert set(orders["backtest"]["wape"]) == {"seasonal_naive", "holt_winters"}
     assert orders["method"] in ("seasonal_naive", "holt_winters")
     assert plan["plan"]["inbound"]["notes"] == ["no inbound history yet"]
+    assert plan["inbound"] == empty["inbound"]
     assert plan["plan"]["measures"] == {
         "attempts_per_order": 1.0,
         "outbound_aht_seconds": 150.0,
@@ -112,3 +116,16 @@ def test_operators_and_other_shops_get_404_everywhere(world: World) -> None:
         assert world.call(method, "oleg", path).status_code == 404, path
     assert world.call("GET", "oleg", "/plan", tenant="rival").status_code == 200
     assert date.fromisoformat(_plan(world)["from"]) == date(2026, 12, 7)
+
+
+def test_the_planning_page_lists_the_shops_each_role_may_open_and_what_it_may_do(world: World) -> None:
+    def tenants(login: str) -> list[dict]:  # type: ignore[type-arg]
+        response = world.api.get("/api/v1/planning/tenants", headers=world.headers(login))
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    shop = world.tenants["shop"]
+    assert [(t["id"], t["can_plan"], t["can_override"]) for t in tenants("sveta")] == [(shop, True, True)]
+    assert [(t["id"], t["can_plan"], t["can_override"]) for t in tenants("masha")] == [(shop, False, True)]
+    assert [t["id"] for t in tenants("oleg")] == [world.tenants["rival"]]
+    assert world.api.get("/api/v1/planning/tenants", headers=world.headers("anna")).status_code == 404

@@ -98,9 +98,15 @@ def outbound_measures(
     return attempts_per_order, (sum(handled) / len(handled) if handled else None)
 
 
+def inbound_recorded(session: Session, tenant_id: int) -> bool:
+    """Whether any inbound call of the tenant is on record; none can be yet (see the module docstring)."""
+    return False
+
+
 def inbound_history(session: Session, tenant_id: int, first_day: date, days: int, tz: ZoneInfo) -> InboundHistory:
     """No inbound call facts are stored in order_confirm yet (see the module docstring)."""
-    return InboundHistory(available=False, per_interval=[0.0] * (days * INTERVALS_PER_DAY), aht_seconds=None)
+    available = inbound_recorded(session, tenant_id)
+    return InboundHistory(available=available, per_interval=[0.0] * (days * INTERVALS_PER_DAY), aht_seconds=None)
 
 
 def actual_orders(session: Session, tenant_id: int, first_day: date, days: int, tz: ZoneInfo) -> list[float]:

@@ -56,6 +56,17 @@ def run_json(run: PlanRun | None) -> dict[str, Any] | None:
     }
 
 
+NO_INBOUND = (
+    "No inbound calls are on record yet: the inbound forecast is empty, so the plan staffs outbound calls only."
+)
+
+
+def inbound_state(session: Session, tenant_id: int) -> dict[str, Any]:
+    """Said outright in every plan answer, so nobody reads an empty inbound forecast as "no calls expected"."""
+    available = history.inbound_recorded(session, tenant_id)
+    return {"available": available, "message": None if available else NO_INBOUND}
+
+
 def latest_runs(session: Session, tenant_id: int) -> tuple[PlanRun | None, PlanRun | None]:
     """(the newest run of any status, the newest finished one)."""
     newest = session.exec(

@@ -14,7 +14,7 @@ from services.order_confirm.api.deps import CurrentScope, NowDep, PathId, Sessio
 from services.order_confirm.api.reports import ExportFormat, rendered
 from services.order_confirm.planning import compute, templates, views
 from services.order_confirm.planning.access import OVERRIDE_WRITERS, PLANNERS, tenant_for
-from services.order_confirm.planning.api.common import ERRORS, PREFIX, TenantId
+from services.order_confirm.planning.api.common import ERRORS, PREFIX, PlanningDay, TenantId
 from services.order_confirm.planning.domain.targets import PlanningTargets, targets_from_policy, validated
 from services.order_confirm.service import audit
 
@@ -45,6 +45,47 @@ class Targets(BaseModel):
     short_alert_operators: int = Field(1, description="Floor alert when the next hour lacks more operators")
 
 
+PLAN_EXAMPLE = {
+    "tenant_id": 3,
+    "timezone": "Europe/Moscow",
+    "from": "2026-12-07",
+    "days": 14,
+    "inbound": {"available": False, "message": "No inbound calls are on record yet: …"},
+    "run": {"id": 9, "status": "ready", "requested_at": "2026-12-06T23:00:00Z", "error": None},
+    "plan": {
+        "id": 9,
+        "status": "ready",
+        "orders": {
+            "method": "holt_winters",
+            "history_days": 56,
+            "notes": [],
+            "backtest": {"first_day": "2026-11-23", "days": 14, "wape": {"seasonal_naive": 0.21, "holt_winters": 0.12}},
+        },
+        "inbound": {"method": "none", "history_days": 0, "notes": ["no inbound history yet"], "backtest": None},
+        "measures": {"attempts_per_order": 1.4, "outbound_aht_seconds": 150.0, "inbound_aht_seconds": 150.0},
+        "notes": [],
+        "overrides": [{"day": "2026-12-11", "stream": "orders", "factor": 1.4}],
+    },
+    "intervals": [
+        {
+            "starts_at": "2026-12-07T07:00:00+00:00",
+            "local": "2026-12-07 10:00",
+            "orders": 2.1,
+            "actual_orders": 2,
+            "outbound_calls": 2.9,
+            "inbound_calls": 0.0,
+            "agents": 1,
+            "required": 2,
+            "planned": 1,
+            "open_shifts": 1,
+            "short": 1,
+            "outbound_service_level": 0.97,
+            "inbound_service_level": None,
+        }
+    ],
+}
+
+
 class OverrideBody(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"example": {"factor": 1.4, "stream": "orders", "note": "Black Friday"}}
@@ -54,13 +95,13 @@ class OverrideBody(BaseModel):
     note: str = Field("", max_length=200)
 
 
-@router.get("/plan", responses=ERRORS)
+@router.get("/plan", responses={**ERRORS, 200: {"content": {"application/json": {"example": PLAN_EXAMPLE}}}})
 def get_plan(
     tenant_id: TenantId,
     session: SessionDep,
     scope: CurrentScope,
     now: NowDep,
-    first_day: Annotated[date | None, Query(alias="from", description="First local day; default today")] = None,
+    first_day: Annotated[PlanningDay | None, Query(alias="from", description="First local day; default today")] = None,
     days: Annotated[int, Query(ge=1, le=31)] = 14,
 ) -> dict[str, Any]:
     """Per half hour: forecast, actual orders so far, required and planned operators; the runs and backtest."""
@@ -72,6 +113,7 @@ def get_plan(
         "timezone": tenant.timezone,
         "from": start,
         "days": days,
+        "inbound": views.inbound_state(session, tenant_id),
         "run": views.run_json(newest),
         "plan": None if ready is None else {**(views.run_json(ready) or {}), **ready.summary},
         "intervals": views.plan_rows(session, tenant, start, days, now),
@@ -85,7 +127,7 @@ def export_plan(
     scope: CurrentScope,
     now: NowDep,
     format: ExportFormat = ExportFormat.CSV,
-    first_day: Annotated[date | None, Query(alias="from")] = None,
+    first_day: Annotated[PlanningDay | None, Query(alias="from")] = None,
     days: Annotated[int, Query(ge=1, le=31)] = 14,
 ) -> Response:
     """The same intervals as CSV (UTF-8 with BOM) or XLSX."""
@@ -140,7 +182,7 @@ def list_overrides(tenant_id: TenantId, session: SessionDep, scope: CurrentScope
 
 @router.put("/overrides/{day}", responses=ERRORS)
 def put_override(
-    tenant_id: TenantId, day: date, body: OverrideBody, session: SessionDep, scope: CurrentScope, now: NowDep
+    tenant_id: TenantId, day: PlanningDay, body: OverrideBody, session: SessionDep, scope: CurrentScope, now: NowDep
 ) -> dict[str, Any]:
     """Set one local day's factor (the shop's manager may too); the next computation uses it."""
     tenant = tenant_for(session, scope, tenant_id, OVERRIDE_WRITERS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
@@ -11,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.order_confirm.api.deps import CurrentScope, NowDep, PathId, RuntimeDep, SessionDep
 from services.order_confirm.planning import roster
 from services.order_confirm.planning.access import PLANNERS, tenant_for
-from services.order_confirm.planning.api.common import ERRORS, PREFIX, TenantId
+from services.order_confirm.planning.api.common import ERRORS, PREFIX, PlanningDay, TenantId
 from services.order_confirm.planning.models import RosterProposal
 
 router = APIRouter(prefix=PREFIX, tags=["planning"])
@@ -19,7 +18,7 @@ router = APIRouter(prefix=PREFIX, tags=["planning"])
 
 class ProposalRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"first_day": "2026-12-07", "days": 14}})
-    first_day: date
+    first_day: PlanningDay
     days: int = Field(14, ge=1, le=28)
 
 

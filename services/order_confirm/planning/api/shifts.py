@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.order_confirm.api.deps import BodyId, CurrentScope, NowDep, PathId, SessionDep
 from services.order_confirm.planning import shifts, templates, watch
 from services.order_confirm.planning.access import PLANNERS, tenant_for
-from services.order_confirm.planning.api.common import ERRORS, PREFIX, TenantId
+from services.order_confirm.planning.api.common import ERRORS, PREFIX, PlanningDay, PlanningInstant, TenantId
 from services.order_confirm.planning.domain.roster import Template
 from services.order_confirm.planning.domain.shifts import ShiftTimes
 from services.order_confirm.planning.models import PlannedShift, ShiftTemplate
@@ -34,10 +34,10 @@ class ShiftBody(BaseModel):
         },
     )
     operator_id: BodyId | None = Field(None, description="None = an open shift nobody is assigned to yet")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    break_starts_at: AwareDatetime | None = None
-    break_ends_at: AwareDatetime | None = None
+    starts_at: PlanningInstant
+    ends_at: PlanningInstant
+    break_starts_at: PlanningInstant | None = None
+    break_ends_at: PlanningInstant | None = None
 
     def spec(self) -> shifts.ShiftSpec:
         return shifts.ShiftSpec(
@@ -61,8 +61,8 @@ class CopyWeek(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"example": {"from_week": "2026-12-07", "to_week": "2026-12-14"}}
     )
-    from_week: date = Field(description="Monday of the week to copy")
-    to_week: date = Field(description="Monday of the week to fill")
+    from_week: PlanningDay = Field(description="Monday of the week to copy")
+    to_week: PlanningDay = Field(description="Monday of the week to fill")
 
 
 class TemplateBody(BaseModel):
@@ -99,7 +99,7 @@ def list_shifts(
     tenant_id: TenantId,
     session: SessionDep,
     scope: CurrentScope,
-    first_day: Annotated[date, Query(alias="from")],
+    first_day: Annotated[PlanningDay, Query(alias="from")],
     days: Annotated[int, Query(ge=1, le=62)] = 7,
 ) -> list[ShiftView]:
     tenant = tenant_for(session, scope, tenant_id)
@@ -183,7 +183,9 @@ def delete_template(
 
 
 @router.get("/adherence", responses=ERRORS)
-def adherence(tenant_id: TenantId, day: date, session: SessionDep, scope: CurrentScope) -> dict[str, Any]:
+def adherence(
+    tenant_id: TenantId, day: Annotated[PlanningDay, Query()], session: SessionDep, scope: CurrentScope
+) -> dict[str, Any]:
     """Per operator planned that local day: planned, on-shift and in-adherence minutes per interval."""
     tenant = tenant_for(session, scope, tenant_id, PLANNERS)
     starts, operators = watch.adherence_of_day(session, tenant, day)

@@ -15,6 +15,10 @@ from zoneinfo import ZoneInfo
 INTERVAL_MINUTES = 30
 INTERVALS_PER_DAY = 24 * 60 // INTERVAL_MINUTES
 INTERVAL = timedelta(minutes=INTERVAL_MINUTES)
+# The days a plan, a shift or an override may name. Far wider than any planner needs, and far enough inside
+# what Python's dates hold that a week's arithmetic around them never overflows (year 1 and 9999 did: 500s).
+FIRST_PLANNABLE_DAY = date(2000, 1, 1)
+LAST_PLANNABLE_DAY = date(2099, 12, 31)
 
 
 @dataclass(frozen=True, order=True)
@@ -30,6 +34,13 @@ class Interval:
     def starts_at(self, tz: ZoneInfo) -> datetime:
         """The interval's start as aware UTC."""
         return datetime.combine(self.day, self.local_time, tzinfo=tz).astimezone(UTC)
+
+
+def plannable(day: date) -> date:
+    """`day` itself, or ValueError when it lies outside the plannable years."""
+    if not FIRST_PLANNABLE_DAY <= day <= LAST_PLANNABLE_DAY:
+        raise ValueError(f"{day} is outside {FIRST_PLANNABLE_DAY.year}–{LAST_PLANNABLE_DAY.year}")
+    return day
 
 
 def interval_of(instant: datetime, tz: ZoneInfo) -> Interval:

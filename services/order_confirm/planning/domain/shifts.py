@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from services.order_confirm.planning.domain.intervals import plannable
+
 MAX_SHIFT = timedelta(hours=16)
 CSV_COLUMNS = ("operator", "date", "start", "end", "break_start", "break_minutes")
 MAX_IMPORT_ROWS = 5000
@@ -114,7 +116,7 @@ def _parse_row(line: int, row: dict[str, str], tz: ZoneInfo) -> tuple[ImportRow 
     login = (row.get("operator") or "").strip()
     if not login:
         errors.append(RowError(line, "operator", "is empty"))
-    day = field("date", date.fromisoformat)
+    day = field("date", lambda text: plannable(date.fromisoformat(text)))
     start = field("start", time.fromisoformat)
     end = field("end", time.fromisoformat)
     break_start = field("break_start", time.fromisoformat, required=False)
