@@ -18,6 +18,9 @@ from sqlmodel import Session, create_engine
 
 DEFAULT_POOL_SIZE = 10
 DEFAULT_POOL_RECYCLE_SECONDS = 1800
+# A failed statement's error (logged, and kept with a dead letter) would otherwise quote its parameters:
+# customers' names, phones and addresses.
+HIDE_PARAMETERS = True
 
 
 def normalize_url(url: str) -> str:
@@ -42,10 +45,18 @@ def make_engine(
 ) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=HIDE_PARAMETERS
+        )
         listen_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=overflow_of(pool_size), pool_recycle=pool_recycle)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=overflow_of(pool_size),
+        pool_recycle=pool_recycle,
+        hide_parameters=HIDE_PARAMETERS,
+    )
 
 
 def listen_sqlite(engine: Engine) -> None:

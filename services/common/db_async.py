@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common.db import DEFAULT_POOL_RECYCLE_SECONDS, listen_sqlite
+from services.common.db import DEFAULT_POOL_RECYCLE_SECONDS, HIDE_PARAMETERS, listen_sqlite
 
 DEFAULT_ASYNC_POOL_SIZE = 10
 
@@ -35,11 +35,15 @@ def make_async_engine(
 ) -> AsyncEngine:
     if make_url(url).get_backend_name() == "sqlite":
         # A pooled aiosqlite connection keeps a (non-daemon) thread alive; SQLite opens a file in microseconds.
-        engine = create_async_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, poolclass=NullPool, connect_args={"timeout": 30}, hide_parameters=HIDE_PARAMETERS
+        )
         listen_sqlite(engine.sync_engine)
         return engine
     # Waiting for an async connection holds no thread, so the pool needs no reserve beyond its size.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_recycle=pool_recycle)
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=0, pool_recycle=pool_recycle, hide_parameters=HIDE_PARAMETERS
+    )
 
 
 class AsyncEngines:

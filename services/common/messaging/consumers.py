@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 
 import dramatiq
 import structlog
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -27,6 +27,18 @@ log = structlog.get_logger(__name__)
 DepsT = TypeVar("DepsT")
 PayloadT = TypeVar("PayloadT", bound=BaseModel)
 Handler = Callable[[DepsT, Session, RawEnvelope, Any], None]
+
+
+class InvalidMessage(ValueError):
+    """A message that does not match its contract, described by field and error type only: pydantic's own
+    message quotes the input, and the input is a customer's name, phone and address."""
+
+    def __init__(self, actor: str, error: ValidationError) -> None:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc'])}: {e['type']}"
+            for e in error.errors(include_url=False, include_input=False)
+        )
+        super().__init__(f"{actor}: message does not match its contract ({problems})")
 
 
 @dataclass(frozen=True)
@@ -94,8 +106,11 @@ def _make_actor_fn(
     inbox_model: type[InboxColumns],
 ) -> Callable[[str], None]:
     def consume(envelope_json: str) -> None:
-        envelope = RawEnvelope.model_validate_json(envelope_json)
-        payload = registration.payload_model.model_validate(envelope.payload)
+        try:
+            envelope = RawEnvelope.model_validate_json(envelope_json)
+            payload = registration.payload_model.model_validate(envelope.payload)
+        except ValidationError as error:
+            raise InvalidMessage(name, error) from None
         with structlog.contextvars.bound_contextvars(
             request_id=envelope.request_id,
             message_id=str(envelope.message_id),
