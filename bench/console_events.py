@@ -46,8 +46,8 @@ def add_supervisor(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute(
             "INSERT INTO operators (login, name, role, password_hash, status, status_changed_at, capacity, language,"
-            " failed_logins, active, created_at) VALUES ('sup', 'Supervisor', 'supervisor', 'x', 'available', now(),"
-            " 0, 'ru', 0, true, now())"
+            " active, created_at) VALUES ('sup', 'Supervisor', 'supervisor', 'x', 'available', now(),"
+            " 0, 'ru', true, now())"
         )
         connection.execute(
             "INSERT INTO operator_tenants (operator_id, tenant_id) SELECT id, 1 FROM operators WHERE login = 'sup'"

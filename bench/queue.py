@@ -53,8 +53,8 @@ SEED = """
 INSERT INTO tenants (slug, name, timezone, country, language, policy, created_at)
   VALUES ('bench', 'Bench', 'Europe/Moscow', 'RU', 'ru', '{}'::jsonb, now());
 INSERT INTO operators (login, name, role, password_hash, status, status_changed_at, capacity, language,
-                       failed_logins, active, created_at)
-  SELECT 'op' || n, 'Operator ' || n, 'operator', 'x', 'available', now(), 200, 'ru', 0, true, now()
+                       active, created_at)
+  SELECT 'op' || n, 'Operator ' || n, 'operator', 'x', 'available', now(), 200, 'ru', true, now()
   FROM generate_series(1, %(operators)s) n;
 INSERT INTO operator_tenants (operator_id, tenant_id) SELECT id, 1 FROM operators;
 INSERT INTO auth_sessions (id, operator_id, refresh_hash, created_at, last_refreshed_at, expires_at)

@@ -39,12 +39,12 @@ INSERT INTO tenants (slug, name, timezone, country, language, policy, created_at
   SELECT 'shop' || t, 'Shop ' || t, 'Europe/Moscow', 'RU', 'ru', '{}'::jsonb, now()
   FROM generate_series(1, %(tenants)s) t;
 INSERT INTO operators (login, name, role, password_hash, status, status_changed_at, capacity, language,
-                       failed_logins, active, created_at)
-  SELECT 'op' || n, 'Operator ' || n, 'operator', 'x', 'offline', now(), 200, 'ru', 0, true, now()
+                       active, created_at)
+  SELECT 'op' || n, 'Operator ' || n, 'operator', 'x', 'offline', now(), 200, 'ru', true, now()
   FROM generate_series(1, %(operators)s) n;
 INSERT INTO operators (login, name, role, password_hash, status, status_changed_at, capacity, language,
-                       failed_logins, active, created_at)
-  VALUES ('boss', 'Boss', 'admin', 'x', 'offline', now(), 0, 'ru', 0, true, now());
+                       active, created_at)
+  VALUES ('boss', 'Boss', 'admin', 'x', 'offline', now(), 0, 'ru', true, now());
 INSERT INTO operator_tenants (operator_id, tenant_id) SELECT o.id, t.id FROM operators o CROSS JOIN tenants t;
 INSERT INTO customers (tenant_id, phone_key, phone_raw, bad_phone, name, timezone, owner_id, survey_opt_out,
                        created_at, updated_at)

@@ -49,8 +49,8 @@ SEED = """
 INSERT INTO tenants (slug, name, timezone, country, language, policy, created_at)
   VALUES ('bench', 'Bench', 'Europe/Moscow', 'RU', 'ru', '{}'::jsonb, now());
 INSERT INTO operators (login, name, role, password_hash, status, status_changed_at, capacity, language,
-                       failed_logins, active, active_customers, created_at)
-  SELECT 'op' || n, 'Operator ' || n, 'operator', 'x', 'available', now(), 1000000, 'ru', 0, true, 0, now()
+                       active, active_customers, created_at)
+  SELECT 'op' || n, 'Operator ' || n, 'operator', 'x', 'available', now(), 1000000, 'ru', true, 0, now()
   FROM generate_series(1, %(operators)s) n;
 INSERT INTO operator_tenants (operator_id, tenant_id) SELECT id, 1 FROM operators
 """

@@ -19,8 +19,10 @@ class OrderConfirmSettings(ServiceSettings):
     )
     access_token_minutes: int = Field(15, description="Lifetime of an access token")
     refresh_token_days: int = Field(7, description="Lifetime of a refresh token")
-    lockout_after_failures: int = Field(5, description="Wrong passwords in a row before an account is locked")
-    lockout_minutes: int = Field(15, description="How long a locked account stays locked")
+    lockout_after_failures: int = Field(
+        5, description="Wrong passwords in a row from one address that lock the account for that address"
+    )
+    lockout_minutes: int = Field(15, description="How long an (account, address) lock lasts after its last try")
     login_rate_limit: int = Field(20, description="Failed password logins allowed per client address per window")
     login_rate_window_seconds: int = Field(60, description="Window of the login rate limit")
     cover_sweep_seconds: float = Field(

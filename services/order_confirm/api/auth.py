@@ -72,7 +72,10 @@ def _raise_after_commit(outcome: auth.TokenPair | DomainError) -> auth.TokenPair
 @router.post(
     "/token",
     response_model=TokenResponse,
-    responses={401: {"description": "Wrong login or password"}, 423: {"description": "Locked"}, 429: {}},
+    responses={
+        401: {"description": "Wrong login or password, unknown login, or locked for this address: one answer"},
+        429: {"description": "Too many failed logins from this address"},
+    },
 )
 def issue_token(
     runtime: RuntimeDep, now: NowDep, request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]

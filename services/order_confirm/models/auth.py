@@ -31,10 +31,14 @@ class AuthSession(OrderConfirmModel, table=True):
 
 
 class LoginAttempt(OrderConfirmModel, table=True):
-    """Every password login, kept for the rate limit (per client address) and for investigations."""
+    """Every password login, kept for the rate limit (per client address), the lockout (per account and
+    address) and for investigations."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_ip_time", "client_ip", "attempted_at"),)
+    __table_args__ = (
+        Index("ix_login_attempts_ip_time", "client_ip", "attempted_at"),
+        Index("ix_login_attempts_login_ip_time", "login", "client_ip", "attempted_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     login: str = Field(max_length=64)

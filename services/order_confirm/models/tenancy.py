@@ -44,8 +44,6 @@ class Operator(OrderConfirmModel, table=True):
     last_assigned_at: datetime | None = utc_field(nullable=True, default=None)
     supervisor_id: int | None = Field(default=None, foreign_key="operators.id")
     language: str = Field(max_length=5, default="ru")
-    failed_logins: int = 0
-    locked_until: datetime | None = utc_field(nullable=True, default=None)
     active: bool = True
     created_at: datetime = utc_field()
 

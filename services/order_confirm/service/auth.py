@@ -1,9 +1,9 @@
-"""Password login, refresh-token rotation, logout, account lockout and the login rate limit."""
+"""Password login, refresh-token rotation, logout, lockout per (account, address) and the login rate limit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -23,11 +23,9 @@ LOGIN_ENDED = "The login has ended; log in again."
 
 
 class InvalidCredentials(Unauthorized):
+    # The one refusal for an unknown login, a disabled account, a wrong password and a locked-out address:
+    # none of them may tell a guesser which accounts exist or which of them it has locked.
     code, title = "invalid_credentials", "Wrong login or password"
-
-
-class AccountLocked(DomainError):
-    status, code, title = 423, "account_locked", "The account is locked after repeated failed logins"
 
 
 class TooManyLogins(DomainError):
@@ -57,53 +55,75 @@ def login(
     session: Session, settings: OrderConfirmSettings, *, now: datetime, login: str, password: str, client: Client
 ) -> TokenPair | DomainError:
     """Check a password; the refusal is returned, not raised, so its bookkeeping commits with the attempt."""
-    window_start = now - timedelta(seconds=settings.login_rate_window_seconds)
-    recent = session.exec(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(
-            LoginAttempt.client_ip == client.ip,
-            col(LoginAttempt.succeeded).is_(False),
-            col(LoginAttempt.attempted_at) >= window_start,
-        )
-    ).one()
-    if recent >= settings.login_rate_limit:
+    if _failures_from_address(session, settings, client.ip, now) >= settings.login_rate_limit:
         return TooManyLogins(
             f"At most {settings.login_rate_limit} failed logins per "
             f"{settings.login_rate_window_seconds} s from one address; try again later.",
             retry_after=settings.login_rate_window_seconds,
         )
+    login = login[:64]
+    locked = _failures_in_a_row(session, settings, login, client.ip, now) >= settings.lockout_after_failures
     operator = session.exec(select(Operator).where(Operator.login == login).with_for_update()).first()
-    # Verify even for an unknown login so both answers take the same time.
+    # Every path verifies a hash (a dummy one for an unknown login) so they all take the same time.
     password_ok = verify_password(operator.password_hash if operator else DUMMY_HASH, password)
-    attempt = LoginAttempt(login=login[:64], client_ip=client.ip[:64], succeeded=False, attempted_at=now)
+    attempt = LoginAttempt(login=login, client_ip=client.ip[:64], succeeded=False, attempted_at=now)
     session.add(attempt)
-    if operator is None or not operator.active:
+    if locked or operator is None or not operator.active or not password_ok:
+        # Counted for unknown logins too, so that path costs the same queries as a real account's.
+        if not locked and _locks_now(session, settings, login, client.ip, now) and operator is not None:
+            _audit_lock(session, settings, operator, client, now)
         return InvalidCredentials("Wrong login or password.")
-    if operator.locked_until is not None and operator.locked_until > now:
-        return AccountLocked(
-            f"Too many wrong passwords; the account is locked until {operator.locked_until.isoformat()}.",
-            locked_until=operator.locked_until.isoformat(),
-        )
-    if not password_ok:
-        return _count_failure(session, settings, operator, now)
-    operator.failed_logins = 0
-    operator.locked_until = None
-    session.add(operator)
     attempt.succeeded = True
     return open_session(session, settings, operator, now, client)
 
 
-def _count_failure(
-    session: Session, settings: OrderConfirmSettings, operator: Operator, now: datetime
-) -> InvalidCredentials | AccountLocked:
-    operator.failed_logins += 1
-    if operator.failed_logins < settings.lockout_after_failures:
-        session.add(operator)
-        return InvalidCredentials("Wrong login or password.")
-    operator.failed_logins = 0
-    operator.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-    session.add(operator)
+def _failures_from_address(session: Session, settings: OrderConfirmSettings, ip: str, now: datetime) -> int:
+    window_start = now - timedelta(seconds=settings.login_rate_window_seconds)
+    return session.exec(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
+            LoginAttempt.client_ip == ip[:64],
+            col(LoginAttempt.succeeded).is_(False),
+            col(LoginAttempt.attempted_at) >= window_start,
+        )
+    ).one()
+
+
+def _failures_in_a_row(session: Session, settings: OrderConfirmSettings, login: str, ip: str, now: datetime) -> int:
+    """Failed logins to `login` from `ip` within the lockout period and since its last success from there.
+
+    The lock is per (account, address), as mature identity servers do it: a guesser locks the account only
+    for its own address, so nobody can lock an operator out on purpose. Attempts made while locked count too,
+    so a guesser that keeps trying stays locked.
+    """
+    this_pair = (LoginAttempt.login == login, LoginAttempt.client_ip == ip[:64])
+    since = now - timedelta(minutes=settings.lockout_minutes)
+    last_success = session.exec(
+        select(func.max(LoginAttempt.attempted_at)).where(*this_pair, col(LoginAttempt.succeeded).is_(True))
+    ).one()
+    if last_success is not None and _aware(last_success) > since:
+        since = _aware(last_success)
+    return session.exec(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(*this_pair, col(LoginAttempt.succeeded).is_(False), col(LoginAttempt.attempted_at) > since)
+    ).one()
+
+
+def _aware(moment: datetime) -> datetime:
+    # func.max() bypasses the column type, so SQLite hands back a naive (UTC) datetime.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _locks_now(session: Session, settings: OrderConfirmSettings, login: str, ip: str, now: datetime) -> bool:
+    session.flush()  # the attempt just added counts
+    return _failures_in_a_row(session, settings, login, ip, now) == settings.lockout_after_failures
+
+
+def _audit_lock(
+    session: Session, settings: OrderConfirmSettings, operator: Operator, client: Client, now: datetime
+) -> None:
     audit.record(
         session,
         now=now,
@@ -112,11 +132,10 @@ def _count_failure(
         entity="operator",
         entity_id=operator.id or 0,
         tenant_id=None,
-        after={"locked_until": operator.locked_until.isoformat()},
-    )
-    return AccountLocked(
-        f"Too many wrong passwords; the account is locked until {operator.locked_until.isoformat()}.",
-        locked_until=operator.locked_until.isoformat(),
+        after={
+            "client_ip": client.ip[:64],
+            "locked_until": (now + timedelta(minutes=settings.lockout_minutes)).isoformat(),
+        },
     )
 
 

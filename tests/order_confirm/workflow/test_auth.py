@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import statistics
+import time
+
 import httpx
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from okno.embedded import Okno
+from services.order_confirm import app as order_confirm_app
 from services.order_confirm.domain.vocabulary import Role
-from services.order_confirm.models import AuditEntry, Operator
+from services.order_confirm.models import AuditEntry
 from tests.order_confirm.workflow.world import PASSWORD, add_operator, add_tenant
-from tests.support import FrozenClock
+from tests.support import FrozenClock, live_server
 
 
-def _password_login(api: TestClient, login: str, password: str) -> httpx.Response:
+def _password_login(api: TestClient | httpx.Client, login: str, password: str) -> httpx.Response:
     response: httpx.Response = api.post("/api/v1/auth/token", data={"username": login, "password": password})
     return response
 
@@ -89,34 +93,73 @@ def test_a_stolen_refresh_token_used_after_rotation_ends_the_whole_login(
     assert me.status_code == 401
 
 
-def test_repeated_wrong_passwords_lock_the_account_even_against_the_right_one(
-    frozen_okno: Okno, api: TestClient, clock: FrozenClock
-) -> None:
+def _from(url: str, address: str) -> httpx.Client:
+    """A client whose connections really come from `address` (any 127.x address is this machine)."""
+    return httpx.Client(base_url=url, transport=httpx.HTTPTransport(local_address=address), timeout=30)
+
+
+def _refusal(response: httpx.Response) -> tuple[int, str, str, str, str]:
+    body = response.json()
+    return (response.status_code, response.headers["content-type"], body["code"], body["title"], body["detail"])
+
+
+def test_wrong_passwords_lock_the_account_only_for_the_guessing_address(frozen_okno: Okno, clock: FrozenClock) -> None:
     frozen_okno.order_confirm.settings.lockout_after_failures = 3  # default 5; fewer slow argon2 checks
     engine = frozen_okno.order_confirm.engine
     olga = add_operator(engine, "olga", Role.OPERATOR, [add_tenant(engine, "acme", now=clock())], now=clock())
+    app = order_confirm_app.create_app(frozen_okno.order_confirm)
+    with live_server(app) as url, _from(url, "127.0.0.2") as mallory, _from(url, "127.0.0.3") as office:
+        unknown = _refusal(_password_login(mallory, "nobody", "guess"))
+        for _ in range(3):
+            assert _refusal(_password_login(mallory, "olga", "guess")) == unknown
+        # Locked for mallory's address, even against the right password, and it looks like anything else.
+        assert _refusal(_password_login(mallory, "olga", PASSWORD)) == unknown
+        assert unknown[:3] == (401, "application/problem+json", "invalid_credentials")
 
-    unknown = _password_login(api, "mallory", "guess").json()
-    for _ in range(2):
-        wrong = _password_login(api, "olga", "guess")
-        assert wrong.status_code == 401
-        # A wrong password and an unknown login look the same, so logins cannot be discovered.
-        assert (wrong.json()["code"], wrong.json()["detail"]) == (unknown["code"], unknown["detail"])
-    locked = _password_login(api, "olga", "guess")
-    assert locked.status_code == 423
-    assert locked.json()["code"] == "account_locked"
+        # Olga, elsewhere, is not locked out by someone else's guessing.
+        assert _password_login(office, "olga", PASSWORD).status_code == 200
 
-    assert _password_login(api, "olga", PASSWORD).status_code == 423
+        # A guesser who keeps trying stays locked; one who stops is let in after the lockout period.
+        clock.advance(minutes=14)
+        assert _password_login(mallory, "olga", PASSWORD).status_code == 401
+        clock.advance(minutes=16)
+        assert _password_login(mallory, "olga", PASSWORD).status_code == 200
     with Session(engine) as session:
         entries = session.exec(select(AuditEntry).where(AuditEntry.action == "operator.locked")).all()
-        assert [entry.entity_id for entry in entries] == [str(olga)]
+        assert [(entry.entity_id, (entry.after or {}).get("client_ip")) for entry in entries] == [
+            (str(olga), "127.0.0.2")
+        ]
 
-    clock.advance(minutes=16)
-    assert _password_login(api, "olga", PASSWORD).status_code == 200
-    with Session(engine) as session:
-        operator = session.get(Operator, olga)
-        assert operator is not None
-        assert operator.failed_logins == 0
+
+def test_a_locked_account_and_an_unknown_login_take_the_same_time(
+    frozen_okno: Okno, api: TestClient, clock: FrozenClock
+) -> None:
+    """With the production hash cost: skipping the hash check on either path would show as ~50 ms."""
+    from argon2 import PasswordHasher
+
+    from services.order_confirm.security import passwords
+
+    frozen_okno.order_confirm.settings.lockout_after_failures = 2
+    engine = frozen_okno.order_confirm.engine
+    cheap, passwords._hasher = passwords._hasher, PasswordHasher()
+    try:
+        add_operator(engine, "olga", Role.OPERATOR, [add_tenant(engine, "acme", now=clock())], now=clock())
+        for _ in range(2):
+            _password_login(api, "olga", "guess")
+        _password_login(api, "nobody", "guess")  # warm up
+
+        def median_seconds(login: str) -> float:
+            times = []
+            for _ in range(5):
+                started = time.perf_counter()
+                assert _password_login(api, login, PASSWORD).status_code == 401
+                times.append(time.perf_counter() - started)
+            return statistics.median(times)
+
+        locked, unknown = median_seconds("olga"), median_seconds("nobody")
+    finally:
+        passwords._hasher = cheap
+    assert 0.5 < locked / unknown < 2.0, (locked, unknown)
 
 
 def test_guessing_many_logins_from_one_address_is_rate_limited(

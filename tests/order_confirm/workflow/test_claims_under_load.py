@@ -49,8 +49,8 @@ def _seed(url: str, now: datetime) -> None:
         "INSERT INTO tenants (slug, name, timezone, country, language, policy, created_at)"
         " VALUES ('acme', 'Acme', 'Europe/Moscow', 'RU', 'ru', '{}'::jsonb, %(now)s)",
         "INSERT INTO operators (login, name, role, password_hash, status, status_changed_at, capacity, language,"
-        " failed_logins, active, created_at)"
-        " SELECT 'op' || n, 'Operator ' || n, 'operator', 'x', 'available', %(now)s, 200, 'ru', 0, true, %(now)s"
+        " active, created_at)"
+        " SELECT 'op' || n, 'Operator ' || n, 'operator', 'x', 'available', %(now)s, 200, 'ru', true, %(now)s"
         " FROM generate_series(1, %(operators)s) n",
         "INSERT INTO operator_tenants (operator_id, tenant_id) SELECT id, 1 FROM operators",
         "INSERT INTO customers (tenant_id, phone_key, phone_raw, bad_phone, name, timezone, owner_id,"

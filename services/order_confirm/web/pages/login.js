@@ -4,7 +4,7 @@ import { login } from "../lib/api.js";
 import { LANGUAGES, chooseLanguage, t, useLanguage } from "../lib/i18n.js";
 
 function problemText(error) {
-  const known = { invalid_credentials: "login.wrong", account_locked: "login.locked", too_many_logins: "login.rate" };
+  const known = { invalid_credentials: "login.wrong", too_many_logins: "login.rate" };
   return known[error.code] ? t(known[error.code]) : error.message || t("error.network");
 }
 
