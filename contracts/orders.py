@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from contracts.bounds import BoundedAwareDatetime, BoundedDate
 from contracts.envelope import Strict
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
@@ -68,7 +69,7 @@ class ShopDelivery(_Outside):
     address: NonEmpty
     city: Annotated[str, StringConstraints(max_length=200)] | None = None
     postcode: Annotated[str, StringConstraints(max_length=20)] | None = None
-    requested_date: dt.date | None = None
+    requested_date: BoundedDate | None = None
     slot: Annotated[str, StringConstraints(max_length=50)] | None = None
 
 
@@ -81,7 +82,7 @@ class ShopPayment(_Outside):
 
 class ShopOrder(_Outside):
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
-    created_at: AwareDatetime
+    created_at: BoundedAwareDatetime
     customer: ShopCustomer
     items: Annotated[list[ShopOrderItem], Field(min_length=1, max_length=1000)]
     delivery: ShopDelivery

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -69,6 +70,28 @@ def problem(status: int, code: str, title: str, detail: str, instance: str, **ex
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers or None)
 
 
+HTTP_ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route of this app answers on the request's path."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+
+
 def validation_errors(errors: Any) -> list[dict[str, Any]]:
     """Every field error, with a JSON-pointer-like path the client can map to an input."""
     return [
@@ -118,11 +141,16 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(error.status_code, "http_error")
-        return problem(
-            error.status_code,
-            code,
-            str(error.detail),
-            str(error.detail),
-            request.url.path,
-        )
+        code = HTTP_ERROR_CODES.get(error.status_code, "http_error")
+        title = detail = str(error.detail)
+        if error.status_code == 400 and isinstance(error.__cause__, RecursionError | ValueError):
+            # FastAPI's own JSON parsing gave up (nesting past the recursion limit, a number int() refuses).
+            code, title = "invalid_json", "The body is not acceptable JSON"
+            detail = "The body could not be parsed: not JSON, nested too deeply or a number too long."
+        response = problem(error.status_code, code, title, detail, request.url.path)
+        response.headers.update(error.headers or {})
+        if error.status_code == 405:
+            # RFC 9110 15.5.6: a 405 names every method the resource has. The router's own header names only
+            # the first route it tried, and a path's GET and PUT are often two routes.
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
+        return response

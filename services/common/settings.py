@@ -29,6 +29,9 @@ class ServiceSettings(BaseSettings):
     db_pool_recycle_seconds: int = Field(
         1800, ge=1, description="Reopen pooled connections after this many seconds (instead of a ping per use)"
     )
+    max_body_bytes: int = Field(
+        1_048_576, ge=1, description="Largest request body any endpoint accepts (413 problem+json above)"
+    )
     redis_url: str | None = Field(None, description="Redis URL of the dramatiq broker; unset = in-process broker")
     broker_namespace: str = Field("okno", description="Redis key namespace of the broker")
     log_level: str = Field("INFO", description="Log level")

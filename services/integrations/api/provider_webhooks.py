@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
+from services.common import safe_json
 from services.common.app import runtime_of
 from services.common.problems import DomainError, Unprocessable
 from services.integrations.adapters.couriers.base import CourierError
@@ -62,10 +62,7 @@ async def cdek_webhook(tenant: str, request: Request) -> dict[str, str]:
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise Unprocessable("The body is not JSON.") from None
+    body = safe_json.loads(raw)  # unauthenticated: bounded depth and numbers, 422 otherwise
     if not isinstance(body, dict):
         raise Unprocessable("The body must be a JSON object.")
     return body

@@ -6,7 +6,6 @@ leaves no trace. Acceptance writes the raw payload and the outbox message in the
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from contracts.orders import ShopOrderEvent, WebhookAccepted
 from contracts.routing import MessageType
+from services.common import safe_json
 from services.common.messaging.outbox import Outbox
 from services.common.problems import Unprocessable, validation_errors
 from services.integrations.domain import signatures
@@ -90,7 +90,7 @@ def verify_order_webhook(
         raise InvalidJson("JSON must be UTF-8 encoded (RFC 8259).", errors=[_body_error("not UTF-8")]) from None
     signed = signatures.parse_headers(request.headers)
     signatures.verify(signed, body, valid_secrets(tenant, now), now=now, tolerance=tolerance)
-    document = _parse_json(body)
+    document = safe_json.loads(body)  # signed, but a leaked secret must not buy a 500
     try:
         event = ShopOrderEvent.model_validate(document)
     except ValidationError as error:
@@ -100,14 +100,6 @@ def verify_order_webhook(
         ) from None
     raw_hash = canonical_hash({"type": document["type"], "data": document["data"]})
     return VerifiedOrder(tenant, signed.webhook_id, event, body, raw_hash)
-
-
-def _parse_json(body: str) -> Any:
-    try:
-        return json.loads(body)
-    except json.JSONDecodeError as error:
-        detail = f"line {error.lineno} column {error.colno}: {error.msg}"
-        raise InvalidJson(f"The body is not valid JSON ({detail}).", errors=[_body_error(detail)]) from None
 
 
 def _body_error(message: str) -> dict[str, str]:

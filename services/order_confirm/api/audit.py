@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
+from contracts.bounds import BoundedAwareDatetime
 from services.order_confirm.api.deps import DB_INT_MAX, AuditReaderScope, QueryId, SessionDep
 from services.order_confirm.service import audit_log
 
@@ -36,8 +37,8 @@ def list_audit(
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=60)] = None,
     actor_id: QueryId | None = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: BoundedAwareDatetime | None = None,
+    until: BoundedAwareDatetime | None = None,
     before_id: Annotated[int | None, Query(ge=1, le=DB_INT_MAX, description="Page: entries older than this id")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AuditEntryView]:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from contracts.bounds import BoundedDate
 from services.order_confirm.api.deps import AuditReaderScope, QueryId, RuntimeDep, SessionDep
 from services.order_confirm.service.reports.daily import daily_workbook, download_url, list_daily_reports
 from services.order_confirm.service.reports.exports import XLSX_MEDIA_TYPE
@@ -37,7 +38,7 @@ def daily_reports(
     scope: AuditReaderScope,
     runtime: RuntimeDep,
     tenant_id: QueryId | None = None,
-    since: Annotated[date | None, Query(description="Only days on or after this one")] = None,
+    since: Annotated[BoundedDate | None, Query(description="Only days on or after this one")] = None,
     limit: Annotated[int, Query(ge=1, le=366)] = 31,
 ) -> list[DailyReportView]:
     entries = list_daily_reports(session, scope, tenant_id=tenant_id, since=since, limit=limit)
@@ -49,7 +50,7 @@ def daily_reports(
 
 @router.get("/{day}.xlsx", response_class=Response)
 def daily_report_workbook(
-    day: date, session: SessionDep, scope: AuditReaderScope, tenant_id: QueryId | None = None
+    day: BoundedDate, session: SessionDep, scope: AuditReaderScope, tenant_id: QueryId | None = None
 ) -> Response:
     name, body = daily_workbook(session, scope, day, tenant_id=tenant_id)
     return Response(body, media_type=XLSX_MEDIA_TYPE, headers={"Content-Disposition": f'attachment; filename="{name}"'})

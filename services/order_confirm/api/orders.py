@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from contracts.bounds import BoundedAwareDatetime
 from services.common.problems import NotFound, PreconditionFailed
 from services.order_confirm.api.deps import CurrentScope, NowDep, PathId, RuntimeDep, SessionDep, WorkerScope
 from services.order_confirm.api.views import AttemptView, OrderView, attempt_view, order_view
@@ -31,11 +32,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 class AttemptRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     disposition: Disposition
-    started_at: AwareDatetime | None = None
-    ended_at: AwareDatetime | None = None
+    started_at: BoundedAwareDatetime | None = None
+    ended_at: BoundedAwareDatetime | None = None
     reason_code: Annotated[str, StringConstraints(max_length=50)] | None = None
     comment: Comment | None = None
-    callback_at: AwareDatetime | None = None
+    callback_at: BoundedAwareDatetime | None = None
 
 
 class ConfirmRequest(BaseModel):

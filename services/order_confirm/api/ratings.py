@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
+from contracts.bounds import BoundedAwareDatetime
 from services.order_confirm.api.deps import SessionDep, WorkerScope
 from services.order_confirm.service.ratings import RatingsSummary, own_ratings
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1/me", tags=["ratings"])
 def my_ratings(
     session: SessionDep,
     scope: WorkerScope,
-    since: Annotated[AwareDatetime | None, Query(description="Only calls started at or after this time")] = None,
+    since: Annotated[BoundedAwareDatetime | None, Query(description="Only calls started at or after this time")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> RatingsSummary:
     return own_ratings(session, scope, since=since, limit=limit)

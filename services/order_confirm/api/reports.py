@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
+from contracts.bounds import BoundedDate, BoundedDatetime
 from services.order_confirm.api.deps import CurrentScope, NowDep, SessionDep
 from services.order_confirm.domain.report_periods import Grouping, InvalidPeriod
 from services.order_confirm.service.reports import ReportName, ReportRequest, build_report
@@ -48,8 +48,8 @@ def orders_behind_a_figure(
     session: SessionDep,
     scope: CurrentScope,
     now: NowDep,
-    received_from: datetime,
-    received_before: datetime,
+    received_from: BoundedDatetime,
+    received_before: BoundedDatetime,
     tenant_id: int | None = None,
     operator_id: int | None = None,
     not_called: bool = False,
@@ -77,8 +77,8 @@ def get_report(
     session: SessionDep,
     scope: CurrentScope,
     now: NowDep,
-    first_day: Annotated[date, Query(alias="from", description="First local day of the period")],
-    last_day: Annotated[date, Query(alias="to", description="Last local day of the period (inclusive)")],
+    first_day: Annotated[BoundedDate, Query(alias="from", description="First local day of the period")],
+    last_day: Annotated[BoundedDate, Query(alias="to", description="Last local day of the period (inclusive)")],
     group_by: Grouping = Grouping.DAY,
     tenant_id: int | None = None,
     operator_id: int | None = None,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from contracts.bounds import BoundedDatetime
 from contracts.calls import SurveyStatus
 from services.order_confirm.api.deps import DB_INT_MAX, CurrentScope, QueryId, SessionDep
 from services.order_confirm.domain.report_periods import InvalidPeriod
@@ -19,8 +19,8 @@ router = APIRouter(prefix="/api/v1/surveys", tags=["reports"])
 def list_surveys(
     session: SessionDep,
     scope: CurrentScope,
-    called_from: datetime,
-    called_before: datetime,
+    called_from: BoundedDatetime,
+    called_before: BoundedDatetime,
     tenant_id: QueryId | None = None,
     operator_id: QueryId | None = None,
     status: Annotated[

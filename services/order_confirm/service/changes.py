@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlmodel import Session
 
+from contracts.bounds import BoundedDate
 from contracts.orders import ItemChange
 from services.common.problems import DomainError, PreconditionFailed, Unprocessable
 from services.order_confirm.domain import state_machine
@@ -36,7 +37,7 @@ class OrderPatch(BaseModel):
     """Only the fields sent are changed; `null` clears an optional field."""
 
     model_config = ConfigDict(extra="forbid")
-    delivery_date: dt.date | None = None
+    delivery_date: BoundedDate | None = None
     delivery_slot: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
     delivery_address: Text | None = None
     delivery_city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None

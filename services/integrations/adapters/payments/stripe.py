@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from services.common import safe_json
 from services.integrations.adapters.payments.base import (
     NewPayment,
     PaymentProviderError,
@@ -28,13 +29,16 @@ def verify_event(config: StripeConfig, payload: bytes, signature: str | None) ->
     import stripe  # the SDK costs ~27 MB: imported where it is used, not when the service starts
 
     try:
-        event = stripe.Webhook.construct_event(
+        stripe.WebhookSignature.verify_header(
             payload, signature, config.webhook_secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
         )
     except (stripe.SignatureVerificationError, ValueError) as error:
         raise InvalidSignature(str(error)) from error
-    result: dict[str, Any] = event.to_dict()
-    return result
+    # Parsed here rather than by the SDK (`construct_event`), whose json.loads has no depth bound.
+    event = safe_json.loads(payload)
+    if not isinstance(event, dict):
+        raise safe_json.UnsafeJson("A Stripe event is a JSON object.")
+    return event
 
 
 def session_status(session: dict[str, Any]) -> ProviderStatus:
