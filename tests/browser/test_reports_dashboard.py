@@ -76,8 +76,14 @@ def test_the_shop_manager_reads_the_dashboard_and_drills_down_to_the_orders_behi
     errors: list[str] = []
     page = sign_in(browser, reports_console, "masha", errors)
     nav = page.locator("header nav a")
-    expect(nav).to_have_count(4)
-    assert [text.split()[0] for text in nav.all_inner_texts()] == ["Отчёты", "Заказы", "Журнал", "Оценки"]
+    expect(nav).to_have_count(5)
+    assert [text.split()[0] for text in nav.all_inner_texts()] == [
+        "Отчёты",
+        "Заказы",
+        "Журнал",
+        "Оценки",
+        "Планирование",
+    ]
 
     page.get_by_test_id("report-from").fill("2026-11-23")
     page.get_by_test_id("report-to").fill("2026-11-24")
@@ -108,6 +114,8 @@ def test_the_shop_manager_reads_the_dashboard_and_drills_down_to_the_orders_behi
         "tr[data-group='2026-11-23'] td[data-key='missed_target'] button"
     ).click()
     expect(drill).to_contain_text("Не в срок")
+    # The title changes before the new orders arrive, and the previous drill also had two: wait for the rows.
+    expect(drill.get_by_test_id("drill-order").first).to_have_attribute("data-external-id", "O2")
     expect(drill.get_by_test_id("drill-order")).to_have_count(2)
     assert drill.get_by_test_id("drill-order").evaluate_all("rows => rows.map(r => r.dataset.externalId)") == [
         "O2",
@@ -165,5 +173,5 @@ def test_a_supervisor_gets_the_dashboard_beside_the_floor_and_the_rival_shop_see
 
     sveta = sign_in(browser, reports_console, "sveta", errors)
     labels = [text.split()[0] for text in sveta.locator("header nav a").all_inner_texts()]
-    assert "Отчёты" in labels and len(labels) == 6
+    assert "Отчёты" in labels and "Планирование" in labels and len(labels) == 7
     assert not errors, errors

@@ -45,6 +45,12 @@ def local(text: str) -> datetime:
 
 
 @dataclass
+class Ids:
+    tenants: dict[str, int] = field(default_factory=dict)
+    operators: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
 class World:
     runtime: OrderConfirmRuntime
     api: TestClient
@@ -67,7 +73,8 @@ class World:
         return self.api.request(method, self.url(path, tenant), headers=self.headers(login), **kwargs)
 
 
-def _build(runtime: OrderConfirmRuntime, world: World) -> None:
+def build_shop(runtime: OrderConfirmRuntime, world: World | Ids) -> None:
+    """The tenants, staff and four weeks of history; their ids go into `world.tenants` and `world.operators`."""
     password = hash_password(PASSWORD)
     with transaction(runtime.engine) as session:
         for slug in ("shop", "rival"):
@@ -159,6 +166,6 @@ def world(database_url: str) -> Iterator[World]:
     runtime = order_confirm_runtime.build(settings, broker=StubBroker(), clock=clock)
     with TestClient(order_confirm_app.create_app(runtime)) as api:
         instance = World(runtime, api, clock)
-        _build(runtime, instance)
+        build_shop(runtime, instance)
         yield instance
     runtime.engine.dispose()

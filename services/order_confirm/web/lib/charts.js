@@ -15,6 +15,11 @@ export const SERIES_COLOURS = {
   missed_target: "#ef6c00",
   service_level: "#6a1b9a",
   csat: "#f9a825",
+  forecast: "#6a1b9a",
+  actual: "#90caf9",
+  required: "#ef6c00",
+  planned: "#1565c0",
+  short: "#c62828",
 };
 
 // `config` is a Chart.js configuration; `onPick(datasetIndex, index)` is called when a bar or point is clicked,

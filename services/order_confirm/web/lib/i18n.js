@@ -36,6 +36,11 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
+// Whether the console has a word for `key` (a server's note it knows, say), in either language.
+export function has(key) {
+  return key in MESSAGES[language.get()] || key in MESSAGES.en;
+}
+
 // Re-render a component when the language changes.
 export function useLanguage() {
   return useObservable(language);

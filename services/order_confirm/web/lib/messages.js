@@ -1,4 +1,5 @@
 // Every word of the console in Russian and English. A key missing in one language falls back to English.
+import { PLANNING_MESSAGES } from "./messages-planning.js";
 import { REPORT_MESSAGES } from "./messages-reports.js";
 
 const en = {
@@ -417,5 +418,8 @@ const ru = {
   "operator_status.offline": "не в сети",
 };
 
-// The reports dashboard and the shop manager's pages keep their words in their own module.
-export const MESSAGES = { en: { ...en, ...REPORT_MESSAGES.en }, ru: { ...ru, ...REPORT_MESSAGES.ru } };
+// The reports dashboard, the shop manager's pages and the planning page keep their words in their own modules.
+export const MESSAGES = {
+  en: { ...en, ...REPORT_MESSAGES.en, ...PLANNING_MESSAGES.en },
+  ru: { ...ru, ...REPORT_MESSAGES.ru, ...PLANNING_MESSAGES.ru },
+};

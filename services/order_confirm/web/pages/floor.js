@@ -1,11 +1,12 @@
 // The supervisor's floor: operators with status and load, each shop's queue and oldest waiting order,
-// the unassigned pool, reassigning a customer, and who covers whom. Updates live.
+// the unassigned pool, reassigning a customer, who covers whom, and staffing against the plan. Updates live.
 import { html, useCallback, useEffect, useState } from "../lib/html.js";
 import { get, request } from "../lib/api.js";
 import { dateTime, number, relative, t, useLanguage } from "../lib/i18n.js";
 import { useSignal } from "../lib/store.js";
 import { Dialog, Field } from "../components/dialog.js";
 import { ReassignDialog } from "../components/reassign.js";
+import { FloorStaffing } from "../components/floor-staffing.js";
 
 function CoverDialog({ floor, onClose, onDone }) {
   const [state, setState] = useState({ busy: false, error: null });
@@ -74,6 +75,7 @@ export function FloorPage() {
         </tbody>
       </table>
     </section>
+    <${FloorStaffing} planning=${floor.planning} tenants=${floor.tenants} />
     <section class="panel">
       <h3>${t("floor.operators")}</h3>
       ${floor.operators.length === 0 && html`<p class="muted">${t("floor.no_operators")}</p>`}
