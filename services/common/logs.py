@@ -13,7 +13,7 @@ import re
 import sys
 import uuid
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 from dramatiq import Message as BrokerMessage
@@ -88,6 +88,12 @@ def redact_library_record(record: logging.LogRecord) -> bool:
     return True
 
 
+def _stderr_as_it_is_now(*_args: object) -> structlog.PrintLogger:
+    """Bind to sys.stderr at each use: test runners and daemonizers swap it after logging is configured, and a
+    line written to a closed stream would fail the message being processed, not just the log line."""
+    return structlog.PrintLogger(sys.stderr)
+
+
 def configure_logging(level: str = "INFO", *, json_output: bool = True) -> None:
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer()
@@ -100,14 +106,25 @@ def configure_logging(level: str = "INFO", *, json_output: bool = True) -> None:
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, _redact_event, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_stderr_as_it_is_now,
         cache_logger_on_first_use=False,
     )
     _route_library_logs(level, shared, renderer)
 
 
 class _OknoHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The one handler Okno puts on the root logger (replaced, not stacked, when logging is reconfigured)."""
+    """The one handler Okno puts on the root logger (replaced, not stacked, when logging is reconfigured).
+
+    Like logging's own last-resort handler it writes to sys.stderr as it is at each line, not as it was when
+    logging was configured (a worker thread may outlive the stream a test runner lent it)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _stream: TextIO) -> None:
+        """The stream is always the current sys.stderr; what StreamHandler's constructor passes is ignored."""
 
 
 def _route_library_logs(
