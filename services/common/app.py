@@ -8,9 +8,12 @@ from fastapi import FastAPI, Request
 
 from services.common.admin import admin_router
 from services.common.body_limit import BodyLimitMiddleware
+from services.common.error_docs import document_common_errors
+from services.common.error_guard import ErrorGuardMiddleware
 from services.common.forwarded import ForwardedClientMiddleware, TrustedProxies, parse_networks
 from services.common.health import health_router
 from services.common.logs import RequestIdMiddleware
+from services.common.outages import database_health
 from services.common.problems import install_problem_handlers
 from services.common.runtime import Runtime
 
@@ -24,8 +27,10 @@ def base_app(runtime: Runtime[Any], *, title: str, version: str = "1.0.0") -> Fa
     app = FastAPI(title=title, version=version)
     app.state.runtime = runtime
     install_problem_handlers(app)
+    document_common_errors(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
-    app.add_middleware(RequestIdMiddleware)  # outside the body limit, so its 413 carries the request id too
+    app.add_middleware(ErrorGuardMiddleware, health=lambda: database_health(runtime.engine.url))
+    app.add_middleware(RequestIdMiddleware)  # outside the others, so their answers carry the request id too
     # Added last, so it runs first: everything after it (logs, rate limits, source fences) sees the real client.
     trusted = TrustedProxies(parse_networks(runtime.settings.trusted_proxies))
     app.add_middleware(ForwardedClientMiddleware, trusted=trusted)

@@ -16,8 +16,15 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from services.common.outages import watch_engine
+
 DEFAULT_POOL_SIZE = 10
 DEFAULT_POOL_RECYCLE_SECONDS = 1800
+# An unreachable server (a dropped route, not a refusal) answers nothing: give up on it after this long, so
+# a request ends in a 503 instead of waiting for the system's TCP timeout (outages.py).
+CONNECT_TIMEOUT_SECONDS = 5
+# How long a request waits for its turn at a connection before it is answered 503 database_busy.
+POOL_TIMEOUT_SECONDS = 30
 # A failed statement's error (logged, and kept with a dead letter) would otherwise quote its parameters:
 # customers' names, phones and addresses.
 HIDE_PARAMETERS = True
@@ -49,14 +56,19 @@ def make_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=HIDE_PARAMETERS
         )
         listen_sqlite(engine)
+        watch_engine(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=overflow_of(pool_size),
         pool_recycle=pool_recycle,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
         hide_parameters=HIDE_PARAMETERS,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
     )
+    watch_engine(engine)
+    return engine
 
 
 def listen_sqlite(engine: Engine) -> None:

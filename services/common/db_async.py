@@ -18,7 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common.db import DEFAULT_POOL_RECYCLE_SECONDS, HIDE_PARAMETERS, listen_sqlite
+from services.common.db import (
+    CONNECT_TIMEOUT_SECONDS,
+    DEFAULT_POOL_RECYCLE_SECONDS,
+    HIDE_PARAMETERS,
+    POOL_TIMEOUT_SECONDS,
+    listen_sqlite,
+)
+from services.common.outages import watch_engine
 
 DEFAULT_ASYNC_POOL_SIZE = 10
 
@@ -39,11 +46,20 @@ def make_async_engine(
             url, poolclass=NullPool, connect_args={"timeout": 30}, hide_parameters=HIDE_PARAMETERS
         )
         listen_sqlite(engine.sync_engine)
+        watch_engine(engine.sync_engine)
         return engine
     # Waiting for an async connection holds no thread, so the pool needs no reserve beyond its size.
-    return create_async_engine(
-        url, pool_size=pool_size, max_overflow=0, pool_recycle=pool_recycle, hide_parameters=HIDE_PARAMETERS
+    engine = create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_recycle=pool_recycle,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+        hide_parameters=HIDE_PARAMETERS,
+        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
     )
+    watch_engine(engine.sync_engine)
+    return engine
 
 
 class AsyncEngines:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 
 from services.common.capabilities import Capabilities
 from services.common.messaging.broker import broker_reachable
+from services.common.outages import database_fault, database_health
 
 
 def database_reachable(engine: Engine) -> tuple[bool, str]:
@@ -18,6 +19,9 @@ def database_reachable(engine: Engine) -> tuple[bool, str]:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as error:  # any failure to reach the database means "not ready"
+        fault = database_fault(error)
+        if fault is not None:  # the one log line of an outage, if no request has logged it yet
+            database_health(engine.url).report(fault, error)
         return False, f"database unreachable: {error.__class__.__name__}"
     return True, "ok"
 

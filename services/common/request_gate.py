@@ -18,6 +18,8 @@ from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from services.common.outages import DatabaseBusy
+
 
 class RequestGate:
     def __init__(self, slots: int) -> None:
@@ -34,8 +36,13 @@ class RequestGate:
             return self.slots - self._free
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        await self.acquire()
+    async def slot(self, timeout: float | None = None) -> AsyncIterator[None]:
+        """A slot for the block; past `timeout` seconds of waiting, DatabaseBusy (503 database_busy)."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self.acquire()
+        except TimeoutError:
+            raise DatabaseBusy(f"no request slot free within {timeout} s ({self.slots} in use)") from None
         try:
             yield
         finally:

@@ -20,6 +20,7 @@ import anyio.to_thread
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.common.db import POOL_TIMEOUT_SECONDS
 from services.common.db_async import async_transaction
 from services.common.runtime import Runtime
 
@@ -28,7 +29,7 @@ from services.common.runtime import Runtime
 async def gated_session(runtime: Runtime[Any]) -> AsyncIterator[Session]:
     """A sync session committed when the request's work is done (before the response is sent); any
     exception rolls it back."""
-    async with runtime.request_gate.slot():
+    async with runtime.request_gate.slot(timeout=POOL_TIMEOUT_SECONDS):
         session = Session(runtime.engine, expire_on_commit=False)
         try:
             yield session
