@@ -61,3 +61,58 @@ def _content_length(head: bytes) -> int:
         return 0
     end = lowered.index(b"\r\n", at + 2)
     return int(lowered[at + 17 : end])
+
+
+class EventStream:
+    """One server-sent events stream (`text/event-stream`, chunked) read off a raw connection."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self._text = ""
+
+    async def open(self, raw: bytes) -> tuple[int, bytes]:
+        """Send the request; the status, and the body unless it is the stream (200)."""
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        if status == 200:
+            return status, b""
+        length = _content_length(head)
+        return status, await self.reader.readexactly(length) if length else b""
+
+    async def next_event(self) -> tuple[str, Any] | None:
+        """The next event as (name, data); None when the server ended the stream. Comments are skipped."""
+        while True:
+            while (end := self._text.find("\n\n")) >= 0:
+                frame, self._text = self._text[:end], self._text[end + 2 :]
+                event = _parse_frame(frame)
+                if event is not None:
+                    return event
+            chunk = await self._chunk()
+            if chunk is None:
+                return None
+            self._text += chunk
+
+    async def _chunk(self) -> str | None:
+        assert self.reader is not None
+        size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+        data = await self.reader.readexactly(size + 2)
+        return data[:-2].decode() if size else None
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+def _parse_frame(frame: str) -> tuple[str, Any] | None:
+    name, data = "message", []
+    for line in frame.split("\n"):
+        if line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            data.append(line[5:].strip())
+    return (name, json.loads("\n".join(data))) if data else None

@@ -28,10 +28,12 @@ from sqlmodel import Session, col, select
 from bench.queue import build_database, drop_database
 from services.common.clock import utc_now
 from services.common.db import make_engine, transaction
-from services.order_confirm.api.events import FLOOR_EVERY_POLLS
 from services.order_confirm.models import Operator
 from services.order_confirm.service import events
 from services.order_confirm.service.scope import Scope, scope_of
+
+# The polling design this replaced built a supervisor's floor on every third poll.
+FLOOR_EVERY_POLLS = 3
 
 
 @dataclass
@@ -89,9 +91,9 @@ def run_share(url: str, streams: list[tuple[int, bool]], poll: float, duration: 
             with transaction(engine) as session:
                 now = utc_now()
                 events.queue_marks(session, scope, now)
-                with_floor = is_floor and polls % FLOOR_EVERY_POLLS == 0  # as api/events.py does
+                with_floor = is_floor and polls % FLOOR_EVERY_POLLS == 0  # as the polling design did
                 if with_floor:
-                    events.floor_fingerprint(session, scope, now)
+                    events.floor_mark(session, scope, now)
             elapsed = time.perf_counter() - started
             polls += 1
             with lock:

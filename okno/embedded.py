@@ -108,7 +108,7 @@ def build_okno(
         database_url, pool_size=shared.db_pool_size, pool_recycle=shared.db_pool_recycle_seconds
     )
     broker = make_broker(redis_url, namespace=namespace)
-    overrides: dict[str, Any] = {"database_url": database_url, "redis_url": redis_url}
+    overrides: dict[str, Any] = {"database_url": database_url, "redis_url": redis_url, "broker_namespace": namespace}
     if sandbox is not None:
         overrides["sandbox"] = sandbox
     okno = Okno(

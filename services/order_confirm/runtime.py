@@ -31,9 +31,11 @@ def build(
         broker=broker,
         clock=clock,
     )
+    from services.order_confirm import streams
     from services.order_confirm.tasks import consumers
     from services.order_confirm.telephony.projection import watch
 
     consumers.bind(runtime.broker, runtime, runtime.engine, runtime.retry)
     watch.bind(runtime.engine, runtime.outbox, clock, runtime.settings.telephony_presence_idle)
+    streams.wire(runtime.engine, runtime.settings)
     return runtime

@@ -40,10 +40,24 @@ class OrderConfirmSettings(ServiceSettings):
         30.0,
         description="How often customers waiting in a tenant's unassigned pool are offered to on-shift operators",
     )
-    events_poll_seconds: float = Field(
-        1.0,
+    events_coalesce_seconds: float = Field(
+        0.25,
         gt=0,
-        description="How often each open live-update stream (GET /api/v1/events) looks for queue and floor changes",
+        le=1,
+        description="A woken live-update stream (GET /api/v1/events) re-reads the queue at most this often, so a "
+        "burst of changes costs one read; the first change of a burst is read at once",
+    )
+    events_floor_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="A supervisor's live floor summary, which costs far more than a queue, is re-read at most "
+        "this often however many changes wake it",
+    )
+    events_safety_poll_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="A live-update stream re-reads even without a wake-up after this long: the safety net for a "
+        "change nobody announced (a script writing SQL directly)",
     )
     events_heartbeat_seconds: float = Field(
         15.0,

@@ -1,27 +1,27 @@
 """What the console's live stream watches: a caller's queue and, for supervisors, the floor.
 
-Each open stream polls one cheap, indexed query per interval and sends only the difference. Polling the
-database (instead of a pub/sub channel fed by every writer) works unchanged with any number of API
-replicas, cannot miss a change made by a worker, the shop's webhook, the ERP sync or a migration script,
-and needs nothing but the database that already holds the truth.
+A stream reads these only when a wake-up says something it shows changed (services/order_confirm/streams),
+and sends the client only the difference from what it last read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Select, Table, case, func
 from sqlalchemy import select as sa_select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from services.order_confirm.domain.vocabulary import Role
-from services.order_confirm.models import Order
+from services.order_confirm.domain.vocabulary import Role, TaskStatus
+from services.order_confirm.models import Order, Task
 from services.order_confirm.service.floor import floor_of
 from services.order_confirm.service.queue import queue_query
-from services.order_confirm.service.scope import Scope
+from services.order_confirm.service.scope import Scope, visible_tasks
 
 # The queue shows at most this many tasks; the stream watches the same window.
 WATCHED_TASKS = 500
@@ -45,12 +45,11 @@ class QueueChange:
         return {"added": self.added, "changed": self.changed, "removed": self.removed}
 
 
-def queue_marks(session: Session, scope: Scope, now: datetime) -> dict[int, TaskMark]:
-    """The caller's queue as task id -> what the console shows of it: one query, plain rows (no ORM objects,
-    since every open stream runs this every poll interval; see bench/console_events.py)."""
+def queue_marks_query(scope: Scope, now: datetime) -> Select[Any]:
+    """The caller's queue as compact rows: what `GET /api/v1/queue` shows of each task and its order."""
     tasks = queue_query(scope, now).limit(WATCHED_TASKS).subquery()
     orders: Table = Order.__table__  # type: ignore[attr-defined]
-    query = sa_select(
+    return sa_select(
         tasks.c.id,
         tasks.c.order_id,
         orders.c.version,
@@ -61,18 +60,12 @@ def queue_marks(session: Session, scope: Scope, now: datetime) -> dict[int, Task
         tasks.c.lease_operator_id,
         orders.c.updated_at,
     ).outerjoin(orders, orders.c.id == tasks.c.order_id)
+
+
+def marks_of(rows: Iterable[Any]) -> dict[int, TaskMark]:
+    """Task id -> what the console shows of it: plain rows, no ORM objects (every woken stream runs this)."""
     marks: dict[int, TaskMark] = {}
-    for (
-        task_id,
-        order_id,
-        version,
-        status,
-        kind,
-        due_at,
-        priority,
-        lease_by,
-        updated_at,
-    ) in session.connection().execute(query):
+    for task_id, order_id, version, status, kind, due_at, priority, lease_by, updated_at in rows:
         marks[int(task_id)] = (
             order_id,
             version,
@@ -84,6 +77,10 @@ def queue_marks(session: Session, scope: Scope, now: datetime) -> dict[int, Task
             str(updated_at) if updated_at is not None else None,
         )
     return marks
+
+
+def queue_marks(session: Session, scope: Scope, now: datetime) -> dict[int, TaskMark]:
+    return marks_of(session.connection().execute(queue_marks_query(scope, now)))
 
 
 def queue_change(before: dict[int, TaskMark], after: dict[int, TaskMark]) -> QueueChange:
@@ -103,8 +100,17 @@ def watches_floor(scope: Scope) -> bool:
     return scope.role in (Role.SUPERVISOR, Role.ADMIN)
 
 
-def floor_fingerprint(session: Session, scope: Scope, now: datetime) -> str:
-    """A short digest of everything the floor view shows, so a stream remembers a floor by 16 bytes."""
+@dataclass(frozen=True)
+class FloorMark:
+    """A floor remembered by 16 bytes, the operators it shows (their changes wake it), and the next moment it
+    changes by itself (a task falls due, a call's lease runs out), when nothing is written at all."""
+
+    digest: str
+    team: frozenset[int]
+    changes_at: datetime | None
+
+
+def floor_mark(session: Session, scope: Scope, now: datetime) -> FloorMark:
     state = floor_of(session, scope, now)
     document: dict[str, object] = {
         "operators": [
@@ -121,4 +127,19 @@ def floor_fingerprint(session: Session, scope: Scope, now: datetime) -> str:
         "covers": [[rule.id, rule.owner_id, rule.cover_id] for rule in state.covers],
     }
     encoded = json.dumps(document, sort_keys=True, default=str, separators=(",", ":")).encode()
-    return hashlib.blake2b(encoded, digest_size=16).hexdigest()
+    team = frozenset(load.operator.id for load in state.operators if load.operator.id is not None)
+    return FloorMark(
+        hashlib.blake2b(encoded, digest_size=16).hexdigest(),
+        team | {scope.operator_id},
+        _next_change(session, scope, now),
+    )
+
+
+def _next_change(session: Session, scope: Scope, now: datetime) -> datetime | None:
+    later = sa_select(
+        func.min(case((col(Task.due_at) > now, col(Task.due_at)))),
+        func.min(case((col(Task.lease_expires_at) > now, col(Task.lease_expires_at)))),
+    ).where(col(Task.status) == TaskStatus.OPEN.value, visible_tasks(scope))
+    due, lease_ends = session.connection().execute(later).one()
+    moments = [moment for moment in (due, lease_ends) if moment is not None]
+    return min(moments) if moments else None

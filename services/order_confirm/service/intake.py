@@ -20,6 +20,7 @@ from services.order_confirm.service import audit, timeline
 from services.order_confirm.service.order_projection import apply_snapshot, new_order, summary, write_items
 from services.order_confirm.service.ownership import assign_owner
 from services.order_confirm.service.tenancy import get_tenant
+from services.order_confirm.streams import watch as streams_watch
 
 URGENT_PRIORITY = 100  # same-day / express: called before everything else that is due
 CONFIRMED = (OrderStatus.CONFIRMED.value, OrderStatus.CONFIRMED_WITH_CHANGES.value)
@@ -66,9 +67,9 @@ def lock_customer(session: Session, tenant: Tenant, snapshot: OrderSnapshot, *, 
         "updated_at": now,
     }
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(
-        dialect.insert(Customer).values(**values).on_conflict_do_nothing(index_elements=["tenant_id", "phone_key"])
-    )
+    insert = dialect.insert(Customer).values(**values).on_conflict_do_nothing(index_elements=["tenant_id", "phone_key"])
+    # A customer without orders shows on no console; their first order (ORM, below) wakes the streams.
+    session.execute(insert.execution_options(**{streams_watch.NOTED: True}))
     query = select(Customer).where(Customer.tenant_id == tenant.id, Customer.phone_key == identity.key)
     customer = session.exec(query.with_for_update()).one()
     # The latest order names the customer; an order without an email keeps the one we know.

@@ -43,6 +43,7 @@ from services.order_confirm.models import AuthSession, Customer, Operator, Order
 from services.order_confirm.security.tokens import AccessClaims
 from services.order_confirm.service.queue import QueueEntry, lease_is_free
 from services.order_confirm.service.scope import tasks_of_operator
+from services.order_confirm.streams import watch as streams_watch
 
 WORKER_ROLES = (Role.OPERATOR.value, Role.SUPERVISOR.value)
 _TASK = Task.__table__.c  # type: ignore[attr-defined]
@@ -75,9 +76,14 @@ async def claim_next(
         # One statement is a transaction of its own: autocommit spares the BEGIN and COMMIT round trips.
         connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         row = (await connection.execute(_STATEMENTS.one_statement(keyed=key is not None), params)).one()
-        return _claim(row)
-    # Core statements either way: no ORM identity map on the hot path.
-    return await _claim_step_by_step(await session.connection(), params)
+        claim = _claim(row)
+    else:
+        # Core statements either way: no ORM identity map on the hot path.
+        claim = await _claim_step_by_step(await session.connection(), params)
+    if claim.entry is not None:
+        # A Core write, unseen by the session hook: the caller's queue and their floor row show the lease.
+        streams_watch.note(session.sync_session, claim.entry.task.tenant_id, [claims.operator_id])
+    return claim
 
 
 class _Statements:

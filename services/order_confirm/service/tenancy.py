@@ -17,6 +17,7 @@ from services.order_confirm.models import Operator, OperatorStatusChange, Operat
 from services.order_confirm.security.passwords import hash_password
 from services.order_confirm.service import audit
 from services.order_confirm.service.ownership import assign_waiting_customers
+from services.order_confirm.streams import watch as streams_watch
 
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -172,7 +173,10 @@ def add_operator(session: Session, spec: OperatorSpec, *, now: datetime, actor: 
 
 
 def set_operator_tenants(session: Session, operator: Operator, tenants: list[Tenant]) -> None:
-    session.exec(delete(OperatorTenant).where(col(OperatorTenant.operator_id) == operator.id))
+    # Floors that showed this operator watch them by id, whichever tenants they leave.
+    streams_watch.note(session, None, [operator.id])
+    leave = delete(OperatorTenant).where(col(OperatorTenant.operator_id) == operator.id)
+    session.exec(leave.execution_options(**{streams_watch.NOTED: True}))
     for tenant in tenants:
         assert operator.id is not None and tenant.id is not None
         session.add(OperatorTenant(operator_id=operator.id, tenant_id=tenant.id))

@@ -17,8 +17,8 @@ def service(database_url: str, redis_url: str, broker_namespace: str) -> Iterato
     instance = build_okno(
         database_url=database_url, redis_url=redis_url, broker_namespace=broker_namespace, migrate=False
     )
-    # Streams look for changes five times a second here, so the tests wait less.
-    instance.order_confirm.settings.events_poll_seconds = 0.2
+    # No safety poll within a test: every update a test sees was woken by the commit that made it.
+    instance.order_confirm.settings.events_safety_poll_seconds = 600
     yield instance
     for runtime in instance.runtimes:
         runtime.engine.dispose()

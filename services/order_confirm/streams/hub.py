@@ -1,0 +1,166 @@
+"""One subscriber per API process (per event loop) fans wake-ups out to the open streams they concern.
+
+Each open stream holds a `Subscription`: the operator it serves, and for a supervisor or admin the floor it
+shows (tenants and team). A wake-up sets the subscription's flags (`queue`, `floor`) and its asyncio event;
+the stream reads the database only then. Whenever the subscriber (re)subscribes, every stream is woken,
+since wake-ups published while it was away are lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+
+from services.common.wakeups import WakeupChannel
+from services.order_confirm.streams.wakeup import Wakeup, decode
+
+log = structlog.get_logger(__name__)
+LISTENER_RESTART_SECONDS = 1.0
+
+
+class Subscription:
+    """What one open stream wants to hear about, and what it has been told since it last read."""
+
+    def __init__(self, operator_id: int, *, watches_floor: bool) -> None:
+        self.operator_id = operator_id
+        self.watches_floor = watches_floor
+        # Unknown until the stream's first read: until then any floor change may concern it.
+        self.tenants: frozenset[int] | None = None
+        self.team: frozenset[int] | None = None
+        self.queue = False
+        self.floor = False
+        self.event = asyncio.Event()
+
+    def wake(self, *, queue: bool, floor: bool) -> None:
+        self.queue = self.queue or queue
+        self.floor = self.floor or (floor and self.watches_floor)
+        if self.queue or self.floor:
+            self.event.set()
+
+    def in_tenant(self, tenant: int | None) -> bool:
+        return tenant is None or self.tenants is None or tenant in self.tenants
+
+    def concerned_floor(self, wakeup: Wakeup) -> bool:
+        if wakeup.floor and self.in_tenant(wakeup.tenant):
+            return True
+        return self.team is None or not self.team.isdisjoint(wakeup.operators)
+
+    async def wait(self, seconds: float) -> None:
+        """Until woken or `seconds` have passed; costs a timer, nothing else."""
+        if seconds > 0 and not self.event.is_set():
+            try:
+                async with asyncio.timeout(seconds):
+                    await self.event.wait()
+            except TimeoutError:
+                pass
+        self.event.clear()
+
+
+class StreamHub:
+    def __init__(self, channel: WakeupChannel, *, reads_at_once: int) -> None:
+        self.channel = channel
+        self.by_operator: dict[int, set[Subscription]] = {}
+        self.floors: set[Subscription] = set()
+        self.delivered = 0
+        self.resyncs = 0
+        # Streams read on the async engine; they never take more than this share of its pool from the hot paths.
+        self._reads = asyncio.Semaphore(reads_at_once)
+        self._listener: asyncio.Task[None] | None = None
+
+    def subscribe(self, operator_id: int, *, watches_floor: bool) -> Subscription:
+        if self._listener is None:
+            # A context of its own: the listener outlives the request that happened to start it (and its log ids).
+            self._listener = asyncio.get_running_loop().create_task(self._listen(), context=contextvars.Context())
+        subscription = Subscription(operator_id, watches_floor=watches_floor)
+        self.by_operator.setdefault(operator_id, set()).add(subscription)
+        if watches_floor:
+            self.floors.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        mine = self.by_operator.get(subscription.operator_id)
+        if mine is not None:
+            mine.discard(subscription)
+            if not mine:
+                del self.by_operator[subscription.operator_id]
+        self.floors.discard(subscription)
+
+    @property
+    def streams(self) -> int:
+        return sum(len(subscriptions) for subscriptions in self.by_operator.values())
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        async with self._reads:
+            yield
+
+    def deliver(self, note: str) -> None:
+        self.delivered += 1
+        for wakeup in decode(note):
+            self._apply(wakeup)
+
+    def _apply(self, wakeup: Wakeup) -> None:
+        if wakeup.everyone:
+            for subscriptions in self.by_operator.values():
+                for subscription in subscriptions:
+                    if subscription.in_tenant(wakeup.tenant):
+                        subscription.wake(queue=True, floor=True)
+            return
+        for operator_id in wakeup.operators:
+            for subscription in self.by_operator.get(operator_id, ()):
+                subscription.wake(queue=True, floor=False)
+        for subscription in self.floors:
+            if subscription.concerned_floor(wakeup):
+                subscription.wake(queue=False, floor=True)
+
+    def resync(self) -> None:
+        self.resyncs += 1
+        for subscriptions in self.by_operator.values():
+            for subscription in subscriptions:
+                subscription.wake(queue=True, floor=True)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                await self.channel.listen(self.deliver, self.resync)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the listener must outlive any bug in one note; streams keep polling
+                log.exception("streams.listener_failed", error=repr(error))
+            await asyncio.sleep(LISTENER_RESTART_SECONDS)
+
+
+_hubs: dict[tuple[asyncio.AbstractEventLoop, int], StreamHub] = {}
+_hubs_lock = threading.Lock()
+
+
+def hub_for(channel: WakeupChannel, *, reads_at_once: int) -> StreamHub:
+    """This event loop's hub for `channel` (production: one loop, one hub, one Redis subscription per process)."""
+    loop = asyncio.get_running_loop()
+    key = (loop, id(channel))
+    with _hubs_lock:
+        hub = _hubs.get(key)
+        if hub is None or hub.channel is not channel:
+            hub = _hubs[key] = StreamHub(channel, reads_at_once=reads_at_once)
+            keeper = loop.create_task(_forget_when_loop_ends(key))
+            _keepers.add(keeper)
+            keeper.add_done_callback(_keepers.discard)
+        return hub
+
+
+_keepers: set[asyncio.Task[None]] = set()
+
+
+async def _forget_when_loop_ends(key: tuple[asyncio.AbstractEventLoop, int]) -> None:
+    try:
+        await key[0].create_future()  # never resolves: the loop's shutdown cancels this task
+    finally:
+        with _hubs_lock:
+            hub = _hubs.pop(key, None)
+        if hub is not None and hub._listener is not None:
+            hub._listener.cancel()

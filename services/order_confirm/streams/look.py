@@ -1,0 +1,93 @@
+"""A stream's read, on the async engine: the login, the caller's scope, then the queue and (supervisors and
+admins) the floor, compared with what the stream last told its client.
+
+The login is checked on every read, as on every request; a read costs two statements for a queue (login and
+tenants in one, the queue in the other) plus the floor summary when that is due. On PostgreSQL a read runs in
+autocommit mode: it only reads, so it spares the BEGIN and COMMIT round trips.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.order_confirm.domain.vocabulary import Role
+from services.order_confirm.models import AuthSession, Operator, OperatorTenant
+from services.order_confirm.security.tokens import AccessClaims, InvalidToken
+from services.order_confirm.service import events
+from services.order_confirm.service.auth import LOGIN_ENDED
+from services.order_confirm.service.scope import Scope
+
+Event = tuple[str, dict[str, object]]
+FLOOR_ROLES = (Role.SUPERVISOR.value, Role.ADMIN.value)
+TOKEN_EXPIRED = "The access token has expired; refresh it or log in again."
+
+
+@dataclass
+class Seen:
+    """What one stream last told its client (None: not read yet)."""
+
+    queue: dict[int, events.TaskMark] | None = None
+    floor: events.FloorMark | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    scope: Scope
+    events: list[Event] = field(default_factory=list)
+
+
+async def read(
+    engine: AsyncEngine, claims: AccessClaims, seen: Seen, now: datetime, *, queue: bool, floor: bool
+) -> Found:
+    """Read what is due and update `seen`; the events describe what changed since the last read."""
+    if claims.expires_at <= now:
+        raise InvalidToken(TOKEN_EXPIRED)
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        if engine.dialect.name == "postgresql":
+            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        scope = await _scope(session, claims)
+        found = Found(scope)
+        if queue:
+            rows = await (await session.connection()).execute(events.queue_marks_query(scope, now))
+            marks = events.marks_of(rows)
+            if seen.queue is not None and (change := events.queue_change(seen.queue, marks)):
+                found.events.append(("queue", {**change.as_json()}))
+            seen.queue = marks
+        if floor and events.watches_floor(scope):
+            mark = await session.run_sync(_floor_mark, scope, now)
+            if seen.floor is not None and mark.digest != seen.floor.digest:
+                found.events.append(("floor", {}))
+            seen.floor = mark
+        return found
+
+
+def _floor_mark(session: OrmSession, scope: Scope, now: datetime) -> events.FloorMark:
+    assert isinstance(session, Session)  # sqlmodel's AsyncSession runs sqlmodel's Session
+    return events.floor_mark(session, scope, now)
+
+
+async def _scope(session: AsyncSession, claims: AccessClaims) -> Scope:
+    """The caller's scope, if their login is still open and their account active: one statement."""
+    query = (
+        select(Operator, AuthSession.revoked_at, OperatorTenant.tenant_id)
+        .join(
+            AuthSession,
+            and_(col(AuthSession.operator_id) == col(Operator.id), col(AuthSession.id) == claims.session_id),
+        )
+        .outerjoin(OperatorTenant, col(OperatorTenant.operator_id) == col(Operator.id))
+        .where(col(Operator.id) == claims.operator_id)
+    )
+    rows = (await session.exec(query)).all()
+    if not rows or rows[0][1] is not None:
+        raise InvalidToken(LOGIN_ENDED)
+    operator = rows[0][0]
+    if not operator.active:
+        raise InvalidToken("The account is disabled.")
+    return Scope(operator, frozenset(int(tenant_id) for _, _, tenant_id in rows if tenant_id is not None))
