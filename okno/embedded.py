@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine
 
+from services.common.capabilities import CapabilityState
 from services.common.clock import Clock, utc_now
 from services.common.db import make_engine
 from services.common.messaging.broker import make_broker
@@ -29,6 +30,7 @@ from services.common.settings import ServiceSettings
 from services.integrations import app as integrations_app
 from services.integrations import runtime as integrations_runtime
 from services.integrations import schedule as integrations_schedule
+from services.integrations.sandboxes import PAYMENTS_SANDBOX
 from services.integrations.settings import IntegrationsSettings
 from services.notify import app as notify_app
 from services.notify import runtime as notify_runtime
@@ -146,8 +148,9 @@ def create_embedded_app(okno: Okno, *, on_startup: Callable[[Okno], None] | None
 
     app.mount(MOUNTS["integrations"], integrations_app.create_app(okno.integrations))
     app.mount(MOUNTS["notify"], notify_app.create_app(okno.notify))
-    from okno.sandbox import same_day_demo
+    if okno.integrations.capabilities.state(PAYMENTS_SANDBOX) is CapabilityState.SANDBOX:
+        from okno.sandbox import same_day_demo
 
-    app.mount(same_day_demo.MOUNT, same_day_demo.sandbox_app())  # the sandbox payment provider and pay page
+        app.mount(same_day_demo.MOUNT, same_day_demo.sandbox_app(okno))  # the sandbox payment provider and pay page
     app.mount("/", order_confirm_app.create_app(okno.order_confirm))
     return app

@@ -17,10 +17,12 @@ from rich.console import Console
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from services.common.capabilities import Capabilities
 from services.common.clock import utc_now
 from services.common.db import make_engine, transaction
 from services.common.problems import DomainError
 from services.integrations.models import CourierSetup, PaymentSetup
+from services.integrations.sandboxes import declare_capabilities
 from services.integrations.service.provider_setup import configure_courier, configure_payments
 from services.integrations.settings import IntegrationsSettings
 from services.notify.settings import NotifySettings
@@ -54,13 +56,18 @@ def payments(
     link_ttl: Annotated[int, typer.Option(help="Minutes a payment link stays valid")] = 30,
 ) -> None:
     """Set the tenant's payment provider and how long its payment links live."""
-    engine = make_engine(IntegrationsSettings().database_url)
+    integrations = IntegrationsSettings()
+    engine = make_engine(integrations.database_url)
+    capabilities = Capabilities()
+    declare_capabilities(integrations, capabilities)  # `sandbox` only where sandboxes are on
     body = _json(settings)
-    _run(
-        lambda: _in(
-            engine, lambda s: configure_payments(s, tenant, provider, body, link_ttl_minutes=link_ttl, now=utc_now())
+
+    def save(session: Session) -> None:
+        configure_payments(
+            session, tenant, provider, body, link_ttl_minutes=link_ttl, now=utc_now(), capabilities=capabilities
         )
-    )
+
+    _run(lambda: _in(engine, save))
     console.print(f"[green]Payments for {tenant}: {provider}, links valid {link_ttl} min[/]")
 
 

@@ -7,19 +7,20 @@ Texts go to notify's sandbox outbox (`/notify/sandbox/sms`) while no Twilio cred
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from fastapi import FastAPI
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from okno.embedded import Okno
 from okno.sandbox.yookassa import YooKassaSandbox
 from services.common.db import transaction
 from services.integrations.models import CourierSetup, PaymentSetup
+from services.integrations.sandboxes import SANDBOX_PROVIDER
 from services.integrations.service.provider_setup import configure_courier, configure_payments
 
 MOUNT = "/sandbox/yookassa"
-SANDBOX_SECRET_KEY = "okno-sandbox-yookassa-secret"
 DEMO_COURIER: dict[str, Any] = {
     "cutoff": "18:00",
     "min_lead_minutes": 60,
@@ -34,11 +35,21 @@ DEMO_COURIER: dict[str, Any] = {
 }
 
 
-def sandbox_app() -> FastAPI:
+def sandbox_app(okno: Okno) -> FastAPI:
+    """The local YooKassa. A shop authenticates with the key of its own sandbox payment setup (random per
+    tenant), never a constant anyone could read in this repository."""
+    engine = okno.integrations.engine
+
+    def shop_key(shop_id: str) -> str | None:
+        with Session(engine) as session:
+            setup = session.exec(
+                select(PaymentSetup).where(PaymentSetup.tenant == shop_id, PaymentSetup.provider == SANDBOX_PROVIDER)
+            ).first()
+        key = setup.settings.get("secret_key") if setup is not None else None
+        return key if isinstance(key, str) else None
+
     sandbox = YooKassaSandbox(
-        secret_key=SANDBOX_SECRET_KEY,
-        any_shop=True,
-        notification_url="{origin}/integrations/v1/payments/{shop_id}/yookassa",
+        shop_keys=shop_key, notification_url="{origin}/integrations/v1/payments/{shop_id}/yookassa"
     )
     return sandbox.app
 
@@ -57,7 +68,15 @@ def seed_same_day(okno: Okno, *, tenant: str, base_url: str) -> None:
             settings = {
                 "base_url": f"{base_url.rstrip('/')}{MOUNT}",
                 "shop_id": tenant,
-                "secret_key": SANDBOX_SECRET_KEY,
+                "secret_key": secrets.token_urlsafe(32),
                 "return_url": f"{base_url.rstrip('/')}/console/",
             }
-            configure_payments(session, tenant, "sandbox", settings, link_ttl_minutes=30, now=now)
+            configure_payments(
+                session,
+                tenant,
+                SANDBOX_PROVIDER,
+                settings,
+                link_ttl_minutes=30,
+                now=now,
+                capabilities=okno.integrations.capabilities,
+            )

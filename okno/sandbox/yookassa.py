@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hmac
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -33,7 +35,9 @@ class YooKassaSandbox:
     # The shop's notification URL (a YooKassa dashboard setting). "{origin}" is public_url without the
     # sandbox's own path, "{shop_id}" the calling shop: one sandbox then serves every demo tenant.
     notification_url: str | None = None
-    any_shop: bool = False  # accept every shop id that presents `secret_key` (the `okno run` sandbox)
+    # `okno run`: every demo shop authenticates with its own key, looked up by shop id (the tenant's sandbox
+    # payment setup); None = the one `shop_id` / `secret_key` pair above (the tests' fake).
+    shop_keys: Callable[[str], str | None] | None = None
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     created_by_key: dict[str, str] = field(default_factory=dict)
     create_requests: list[dict[str, Any]] = field(default_factory=list)
@@ -87,7 +91,7 @@ class YooKassaSandbox:
     # --- the API --------------------------------------------------------------------------------------
 
     async def _create(self, request: Request) -> JSONResponse:
-        problem = self._auth(request)
+        problem = await self._auth(request)
         if problem:
             return problem
         key = request.headers.get("Idempotence-Key")
@@ -128,6 +132,7 @@ class YooKassaSandbox:
             "test": True,
             "_capture": bool(body.get("capture", False)),
             "_public_url": public_url,
+            "_shop": shop_id,
             "_notification_url": (self.notification_url or "").format(
                 origin=public_url.removesuffix("/sandbox/yookassa"), shop_id=shop_id
             )
@@ -140,22 +145,22 @@ class YooKassaSandbox:
         return JSONResponse(_public(payment))
 
     async def _get(self, payment_id: str, request: Request) -> JSONResponse:
-        problem = self._auth(request)
+        problem = await self._auth(request)
         if problem:
             return problem
         with self.lock:
             payment = self.payments.get(payment_id)
-            if payment is None:
+            if payment is None or not self._owned(payment, request):
                 return _error(404, "not_found", "Incorrect payment_id. Payment doesn't exist or access denied", "id")
             return JSONResponse(_public(payment))
 
     async def _capture(self, payment_id: str, request: Request) -> JSONResponse:
-        problem = self._auth(request)
+        problem = await self._auth(request)
         if problem:
             return problem
         with self.lock:
             payment = self.payments.get(payment_id)
-            if payment is None:
+            if payment is None or not self._owned(payment, request):
                 return _error(404, "not_found", "Payment doesn't exist", "id")
             if payment["status"] == "waiting_for_capture":
                 payment["status"] = "succeeded"
@@ -163,12 +168,12 @@ class YooKassaSandbox:
             return JSONResponse(_public(payment))
 
     async def _cancel(self, payment_id: str, request: Request) -> JSONResponse:
-        problem = self._auth(request)
+        problem = await self._auth(request)
         if problem:
             return problem
         with self.lock:
             payment = self.payments.get(payment_id)
-            if payment is None:
+            if payment is None or not self._owned(payment, request):
                 return _error(404, "not_found", "Payment doesn't exist", "id")
             if payment["status"] in ("pending", "waiting_for_capture"):
                 payment["status"] = "canceled"
@@ -214,10 +219,21 @@ class YooKassaSandbox:
             await run_in_threadpool(self.notify, payment_id, event)
         return RedirectResponse(page, status_code=303)
 
-    def _auth(self, request: Request) -> JSONResponse | None:
-        shop_id = _basic_user(request) if self.any_shop else self.shop_id
-        expected = "Basic " + base64.b64encode(f"{shop_id}:{self.secret_key}".encode()).decode()
-        if request.headers.get("Authorization") != expected:
+    def _owned(self, payment: dict[str, Any], request: Request) -> bool:
+        """One shop never sees another's payments (they share the `okno run` sandbox)."""
+        return self.shop_keys is None or payment.get("_shop") == _basic_user(request)
+
+    async def _auth(self, request: Request) -> JSONResponse | None:
+        if self.shop_keys is None:
+            shop_id, key = self.shop_id, self.secret_key
+        else:
+            shop_id = _basic_user(request)
+            found = await run_in_threadpool(self.shop_keys, shop_id) if shop_id else None
+            if found is None:
+                return _error(401, "invalid_credentials", "Authentication by given credentials failed", None)
+            key = found
+        expected = "Basic " + base64.b64encode(f"{shop_id}:{key}".encode()).decode()
+        if not hmac.compare_digest(request.headers.get("Authorization", "").encode(), expected.encode()):
             return _error(401, "invalid_credentials", "Authentication by given credentials failed", None)
         return None
 

@@ -31,6 +31,9 @@ def build(
         broker=broker,
         clock=clock,
     )
+    from services.integrations.sandboxes import declare_capabilities
+
+    declare_capabilities(runtime.settings, runtime.capabilities)
     from services.integrations.tasks import consumers
 
     consumers.bind(runtime.broker, runtime, runtime.engine, runtime.retry)

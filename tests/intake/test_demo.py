@@ -12,7 +12,7 @@ from tests.support import live_server, wait_until
 
 
 def test_demo_is_seeded_once_and_accepts_a_signed_sample_order(database_url: str) -> None:
-    okno = build_okno(database_url=database_url, redis_url="", migrate=False)
+    okno = build_okno(database_url=database_url, redis_url="", migrate=False, sandbox=True)  # the demo is `okno run`'s
     seed_demo(okno, base_url="http://demo")
     seed_demo(okno, base_url="http://demo")  # the second start finds everything in place
     with Session(okno.order_confirm.engine) as session:

@@ -88,7 +88,15 @@ class SameDay:
 
     def payments(self, provider: str, settings: dict[str, Any], *, ttl_minutes: int = 30) -> None:
         with transaction(self.okno.integrations.engine) as session:
-            configure_payments(session, TENANT, provider, settings, link_ttl_minutes=ttl_minutes, now=self.clock())
+            configure_payments(
+                session,
+                TENANT,
+                provider,
+                settings,
+                link_ttl_minutes=ttl_minutes,
+                now=self.clock(),
+                capabilities=self.okno.integrations.capabilities,
+            )
 
     def cdek_courier(self, **overrides: Any) -> None:
         settings = {

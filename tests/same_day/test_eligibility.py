@@ -66,7 +66,13 @@ def test_a_held_slot_fills_up_and_when_every_slot_is_full_the_reason_says_so(int
         with transaction(integrations.runtime.engine) as session:
             settings = {"base_url": url, "shop_id": sandbox.shop_id, "secret_key": sandbox.secret_key}
             configure_payments(
-                session, TENANT, "yookassa", settings, link_ttl_minutes=30, now=integrations.runtime.clock()
+                session,
+                TENANT,
+                "yookassa",
+                settings,
+                link_ttl_minutes=30,
+                now=integrations.runtime.clock(),
+                capabilities=integrations.runtime.capabilities,
             )
         first = integrations.client.post(
             f"/internal/v1/tenants/{TENANT}/payment-links",

@@ -31,7 +31,15 @@ def stripe(integrations: Integrations) -> Iterator[FakeStripe]:
             now = integrations.runtime.clock()
             configure_courier(session, TENANT, "own", OWN_COURIER, now=now)
             settings = {"base_url": url, "api_key": fake.api_key, "webhook_secret": fake.webhook_secret}
-            configure_payments(session, TENANT, "stripe", settings, link_ttl_minutes=45, now=now)
+            configure_payments(
+                session,
+                TENANT,
+                "stripe",
+                settings,
+                link_ttl_minutes=45,
+                now=now,
+                capabilities=integrations.runtime.capabilities,
+            )
         yield fake
 
 
@@ -81,7 +89,15 @@ def test_an_unpaid_link_expires_and_gives_its_slot_back(integrations: Integratio
         with transaction(integrations.runtime.engine) as session:
             configure_courier(session, TENANT, "own", {**OWN_COURIER, "windows": windows}, now=clock())
             settings = {"base_url": url, "shop_id": sandbox.shop_id, "secret_key": sandbox.secret_key}
-            configure_payments(session, TENANT, "yookassa", settings, link_ttl_minutes=30, now=clock())
+            configure_payments(
+                session,
+                TENANT,
+                "yookassa",
+                settings,
+                link_ttl_minutes=30,
+                now=clock(),
+                capabilities=integrations.runtime.capabilities,
+            )
         first = integrations.client.post(LINKS, json={"order": same_day_order(), "slot_id": EARLY_SLOT})
         assert first.status_code == 201, first.text
         assert integrations.client.post(QUOTE, json=same_day_order(8)).json()["reason"] == "slot_full"

@@ -80,7 +80,15 @@ def integrations(database_url: str, trusted_proxies: str, yookassa_url: str, sho
     runtime.outbox.relay_enabled = False
     with transaction(runtime.engine) as session:
         payments = {"base_url": yookassa_url, "shop_id": shop_id, "secret_key": key, "check_source_ip": True}
-        configure_payments(session, "acme", "yookassa", payments, link_ttl_minutes=30, now=runtime.clock())
+        configure_payments(
+            session,
+            "acme",
+            "yookassa",
+            payments,
+            link_ttl_minutes=30,
+            now=runtime.clock(),
+            capabilities=runtime.capabilities,
+        )
     try:
         with live_server(integrations_app.create_app(runtime)) as url:
             yield url

@@ -8,6 +8,7 @@ import structlog
 from sqlmodel import Session, col, select
 
 from contracts.payments import PaymentLinkStatus
+from services.common.capabilities import CapabilityNotConfigured
 from services.common.db import transaction
 from services.integrations.adapters.payments import provider_for
 from services.integrations.adapters.payments.base import PaymentProviderError
@@ -50,9 +51,9 @@ def _paid_at_provider(runtime: IntegrationsRuntime, tenant: str, payment_id: str
         return None
     try:
         with Session(runtime.engine) as session:
-            config, _ = payment_setup(session, tenant)
+            config, _ = payment_setup(session, tenant, runtime.capabilities)
         payment = provider_for(config).fetch_payment(payment_id)
-    except (PaymentProviderError, PaymentsNotConfigured) as error:
+    except (PaymentProviderError, PaymentsNotConfigured, CapabilityNotConfigured) as error:
         log.warning("payment_link.expiry_check_failed", tenant=tenant, payment_id=payment_id, error=repr(error))
         return None
     if payment.status != "succeeded":

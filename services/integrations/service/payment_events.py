@@ -101,7 +101,7 @@ def handle_yookassa(runtime: IntegrationsRuntime, tenant: str, body: dict[str, A
 
 def _config(runtime: IntegrationsRuntime, tenant: str, kind: type[ConfigT]) -> ConfigT:
     with Session(runtime.engine) as session:
-        config, _ = payment_setup(session, tenant)
+        config, _ = payment_setup(session, tenant, runtime.capabilities)
     if not isinstance(config, kind):
         raise NotFound(f"{tenant} does not take payments through this provider.")
     return config

@@ -59,7 +59,7 @@ def request_link(
             if request.resend_sms and link.status in USABLE:
                 _queue_sms(runtime, session, link)
             return view(link), False
-        config, _ = payment_setup(session, tenant)
+        config, _ = payment_setup(session, tenant, runtime.capabilities)
         new_payment = NewPayment(
             link_id=link.id,
             idempotence_key=link.idempotence_key,
@@ -134,7 +134,7 @@ def _reserve_link(
             return existing, True
         change_status(runtime, session, existing, PaymentLinkStatus.EXPIRED, reason="expired")
         session.flush()
-    _, ttl_minutes = payment_setup(session, tenant)
+    config, ttl_minutes = payment_setup(session, tenant, runtime.capabilities)
     amount = order.total + (slot.price if slot else 0)
     link_id = f"pl_{uuid.uuid4().hex}"
     link = PaymentLink(
@@ -144,7 +144,7 @@ def _reserve_link(
         external_id=order.external_id,
         active_order_id=order.order_id,
         status=PENDING,
-        provider=payment_setup(session, tenant)[0].provider,
+        provider=config.provider,
         idempotence_key=link_id,
         amount_minor=to_minor(amount, order.currency),
         currency=order.currency,

@@ -11,11 +11,13 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from services.common.capabilities import Capabilities
 from services.common.problems import Unprocessable
 from services.integrations.adapters import couriers, payments
 from services.integrations.adapters.couriers.config import CdekConfig, OwnCourierConfig
 from services.integrations.adapters.payments.config import StripeConfig, YooKassaConfig
 from services.integrations.models import CourierSetup, PaymentSetup
+from services.integrations.sandboxes import require_sandbox_payments
 
 
 class SameDayNotConfigured(Unprocessable):
@@ -38,8 +40,16 @@ def configure_courier(session: Session, tenant: str, provider: str, settings: di
 
 
 def configure_payments(
-    session: Session, tenant: str, provider: str, settings: dict[str, Any], *, link_ttl_minutes: int, now: datetime
+    session: Session,
+    tenant: str,
+    provider: str,
+    settings: dict[str, Any],
+    *,
+    link_ttl_minutes: int,
+    now: datetime,
+    capabilities: Capabilities,
 ) -> None:
+    require_sandbox_payments(capabilities, provider)
     if not 1 <= link_ttl_minutes <= 24 * 60:
         raise Unprocessable("A payment link lives between 1 minute and 24 hours.")
     try:
@@ -59,9 +69,12 @@ def courier_config(session: Session, tenant: str) -> OwnCourierConfig | CdekConf
     return couriers.parse_config(row.provider, row.settings)
 
 
-def payment_setup(session: Session, tenant: str) -> tuple[YooKassaConfig | StripeConfig, int]:
-    """The provider configuration and the link lifetime in minutes."""
+def payment_setup(
+    session: Session, tenant: str, capabilities: Capabilities
+) -> tuple[YooKassaConfig | StripeConfig, int]:
+    """The provider configuration and the link lifetime in minutes (503 for a sandbox setup outside sandboxes)."""
     row = session.exec(select(PaymentSetup).where(PaymentSetup.tenant == tenant)).first()
     if row is None:
         raise PaymentsNotConfigured(f"No payment provider is set up for {tenant}.")
+    require_sandbox_payments(capabilities, row.provider)
     return payments.parse_config(row.provider, row.settings), row.link_ttl_minutes
