@@ -4,18 +4,24 @@ stream is woken only by changes it shows."""
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 
 from okno.embedded import Okno, build_okno
+from services.common.db import transaction
 from services.order_confirm import app as order_confirm_app
 from services.order_confirm.domain.vocabulary import Role
+from services.order_confirm.models import Task
+from services.order_confirm.security.tokens import issue_access_token, read_access_token
 from tests.common.test_readiness import PrivateRedis
-from tests.order_confirm.console.live import next_event, quiet, replica_with_streams, streams_to
+from tests.order_confirm.console.live import Event, Replica, next_event, quiet, replica_with_streams, streams_to
 from tests.order_confirm.workflow.world import add_operator, add_order, add_tenant, mint_headers
 from tests.support import live_server
 
@@ -101,9 +107,8 @@ def test_an_idle_stream_sends_no_sql_and_a_burst_of_changes_costs_one_read(
 def test_a_stream_is_woken_only_by_changes_it_shows(
     service: Okno, database_url: str, redis_url: str, broker_namespace: str
 ) -> None:
-    """Operator A's stream never even reads when B's queue changes; supervisor 1's floor is not woken by a
-    change on supervisor 2's team. Proven by the statements the replica sends: B's change costs exactly what
-    A's change cost (one queue read, one floor read), not more."""
+    """Operator A's changes never make B's stream (or the floor of B's supervisor) even read. Proven by the
+    statements the replica sends: a change for A costs the same whether or not B's streams are open."""
     engine, now = service.order_confirm.engine, datetime.now(UTC)
     tenant = add_tenant(engine, "tea", now=now)
     sup1 = add_operator(engine, "sup1", Role.SUPERVISOR, [tenant], now=now)
@@ -111,24 +116,27 @@ def test_a_stream_is_woken_only_by_changes_it_shows(
     op_a = add_operator(engine, "opa", Role.OPERATOR, [tenant], now=now, supervisor_id=sup1)
     op_b = add_operator(engine, "opb", Role.OPERATOR, [tenant], now=now, supervisor_id=sup2)
 
+    def cost_of_a_change(replica: Replica, watching_a: dict[str, queue.Queue[Event]]) -> int:
+        before = replica.settled_statements()
+        order = add_order(engine, tenant, op_a, now=now)
+        assert next_event(watching_a["opa"])[1]["added"] == [{"task_id": order.task_id, "order_id": order.order_id}]
+        assert next_event(watching_a["sup1"])[0] == "floor"
+        return replica.settled_statements() - before
+
     with replica_with_streams(database_url, redis_url, broker_namespace, **REPLICA) as (replica, streams):
-        opened = {
-            login: streams.open(mint_headers(service.order_confirm, login)) for login in ("opa", "opb", "sup1", "sup2")
-        }
-        for events in opened.values():
-            assert next_event(events)[0] == "ready"
+        opened = {login: streams.open(mint_headers(service.order_confirm, login)) for login in ("opa", "sup1")}
+        assert next_event(opened["opa"])[0] == "ready" and next_event(opened["sup1"])[0] == "ready"
+        alone = cost_of_a_change(replica, opened)
 
-        before = replica.settled_statements()
-        a_order = add_order(engine, tenant, op_a, now=now)
-        assert next_event(opened["opa"])[1]["added"] == [{"task_id": a_order.task_id, "order_id": a_order.order_id}]
-        assert next_event(opened["sup1"])[0] == "floor"
-        cost_of_a = replica.settled_statements() - before
+        for login in ("opb", "sup2"):
+            opened[login] = streams.open(mint_headers(service.order_confirm, login))
+            assert next_event(opened[login])[0] == "ready"
+        assert cost_of_a_change(replica, opened) == alone
+        assert quiet(opened["opb"], 0.3) == [] and quiet(opened["sup2"], 0.1) == []
 
-        before = replica.settled_statements()
-        b_order = add_order(engine, tenant, op_b, now=now)
+        b_order = add_order(engine, tenant, op_b, now=now)  # and the other way round
         assert next_event(opened["opb"])[1]["added"] == [{"task_id": b_order.task_id, "order_id": b_order.order_id}]
         assert next_event(opened["sup2"])[0] == "floor"
-        assert replica.settled_statements() - before == cost_of_a
         assert quiet(opened["opa"], 0.3) == [] and quiet(opened["sup1"], 0.1) == []
 
 
@@ -187,3 +195,45 @@ def test_without_redis_a_commit_on_another_thread_wakes_the_stream_in_process(da
         assert arrived - started < FRESH_SECONDS
         assert quiet(theirs, 0.3) == []
     engine.dispose()
+
+
+def test_an_idle_stream_ends_with_reauth_when_its_access_token_expires(service: Okno, client: httpx.Client) -> None:
+    """No change and no poll is needed for that: the stream's own timer fires at the token's expiry."""
+    runtime, now = service.order_confirm, datetime.now(UTC)
+    tenant = add_tenant(runtime.engine, "tea", now=now)
+    add_operator(runtime.engine, "op1", Role.OPERATOR, [tenant], now=now)
+    login_session = mint_headers(runtime, "op1")["Authorization"].removeprefix("Bearer ")
+    claims = read_access_token(login_session, secret=runtime.settings.jwt_secret, now=now)
+    short = issue_access_token(
+        secret=runtime.settings.jwt_secret,
+        operator_id=claims.operator_id,
+        role=claims.role,
+        session_id=claims.session_id,
+        now=runtime.clock(),
+        lifetime=timedelta(seconds=3),
+    )
+    with streams_to(str(client.base_url)) as streams:
+        mine = streams.open({"Authorization": f"Bearer {short}"})
+        assert next_event(mine)[0] == "ready"
+        name, data, _ = next_event(mine, timeout=15)
+        assert name == "reauth" and "expired" in data["detail"]
+        assert next_event(mine)[0] == "closed"
+
+
+def test_a_bulk_statement_nobody_described_wakes_every_stream_of_its_tenant(
+    service: Okno, client: httpx.Client
+) -> None:
+    """A `session.execute(update(Task)...)` cannot say whose queue it changed: every stream re-reads rather
+    than miss it."""
+    engine, now = service.order_confirm.engine, datetime.now(UTC)
+    tenant = add_tenant(engine, "tea", now=now)
+    op1 = add_operator(engine, "op1", Role.OPERATOR, [tenant], now=now)
+    order = add_order(engine, tenant, op1, now=now)
+    with streams_to(str(client.base_url)) as streams:
+        mine = streams.open(mint_headers(service.order_confirm, "op1"))
+        assert next_event(mine)[0] == "ready"
+        assert quiet(mine, 1.0) == []
+        with transaction(engine) as session:
+            session.execute(update(Task).where(col(Task.tenant_id) == tenant).values(priority=col(Task.priority) + 5))
+        name, data, _ = next_event(mine)
+        assert (name, data["changed"]) == ("queue", [{"task_id": order.task_id, "order_id": order.order_id}])
