@@ -111,7 +111,15 @@ def test_json_bodies_parsed_by_the_framework_are_4xx_problems_too(
 def _use_stripe(stack: Stack) -> None:
     settings = {"base_url": "http://127.0.0.1:9", "api_key": "sk_test_hostile", "webhook_secret": STRIPE_SECRET}
     with transaction(stack.okno.integrations.engine) as session:
-        configure_payments(session, stack.tenant, "stripe", settings, link_ttl_minutes=30, now=datetime.now(UTC))
+        configure_payments(
+            session,
+            stack.tenant,
+            "stripe",
+            settings,
+            link_ttl_minutes=30,
+            now=datetime.now(UTC),
+            capabilities=stack.okno.integrations.capabilities,
+        )
 
 
 def _stripe_signature(payload: bytes) -> str:
