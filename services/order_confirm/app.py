@@ -8,6 +8,7 @@ from services.common.app import base_app
 from services.common.metrics import install_metrics
 from services.order_confirm.runtime import OrderConfirmRuntime
 from services.order_confirm.service.reports.live import live_metrics
+from services.order_confirm.streams.metrics import StreamsCollector
 
 
 def create_app(runtime: OrderConfirmRuntime) -> FastAPI:
@@ -15,5 +16,6 @@ def create_app(runtime: OrderConfirmRuntime) -> FastAPI:
     from services.order_confirm.api import include_routers
 
     include_routers(app)
-    install_metrics(app, runtime, live_metrics)
+    metrics = install_metrics(app, runtime, live_metrics)
+    metrics.registry.register(StreamsCollector())
     return app

@@ -66,8 +66,11 @@ class StreamHub:
         self.channel = channel
         self.by_operator: dict[int, set[Subscription]] = {}
         self.floors: set[Subscription] = set()
+        # Read by /metrics from another thread: plain counters, never the sets themselves.
+        self.open_streams = 0
         self.delivered = 0
         self.resyncs = 0
+        self.reads = 0
         # Streams read on the async engine; they never take more than this share of its pool from the hot paths.
         self._reads = asyncio.Semaphore(reads_at_once)
         self._listener: asyncio.Task[None] | None = None
@@ -77,6 +80,7 @@ class StreamHub:
             # A context of its own: the listener outlives the request that happened to start it (and its log ids).
             self._listener = asyncio.get_running_loop().create_task(self._listen(), context=contextvars.Context())
         subscription = Subscription(operator_id, watches_floor=watches_floor)
+        self.open_streams += 1
         self.by_operator.setdefault(operator_id, set()).add(subscription)
         if watches_floor:
             self.floors.add(subscription)
@@ -84,19 +88,17 @@ class StreamHub:
 
     def unsubscribe(self, subscription: Subscription) -> None:
         mine = self.by_operator.get(subscription.operator_id)
-        if mine is not None:
+        if mine is not None and subscription in mine:
+            self.open_streams -= 1
             mine.discard(subscription)
             if not mine:
                 del self.by_operator[subscription.operator_id]
         self.floors.discard(subscription)
 
-    @property
-    def streams(self) -> int:
-        return sum(len(subscriptions) for subscriptions in self.by_operator.values())
-
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[None]:
         async with self._reads:
+            self.reads += 1
             yield
 
     def deliver(self, note: str) -> None:
@@ -154,6 +156,12 @@ def hub_for(channel: WakeupChannel, *, reads_at_once: int) -> StreamHub:
 
 
 _keepers: set[asyncio.Task[None]] = set()
+
+
+def hubs() -> list[StreamHub]:
+    """Every hub of this process (one per event loop that serves streams)."""
+    with _hubs_lock:
+        return list(_hubs.values())
 
 
 async def _forget_when_loop_ends(key: tuple[asyncio.AbstractEventLoop, int]) -> None:

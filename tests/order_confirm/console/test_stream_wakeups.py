@@ -194,7 +194,16 @@ def test_without_redis_a_commit_on_another_thread_wakes_the_stream_in_process(da
         assert (name, data["added"]) == ("queue", [{"task_id": order.task_id, "order_id": order.order_id}])
         assert arrived - started < FRESH_SECONDS
         assert quiet(theirs, 0.3) == []
+
+        metrics = httpx.get(f"{base_url}/metrics").text  # what this process's streams are doing
+        assert "okno_live_streams 2.0" in metrics
+        assert _sample(metrics, "okno_live_stream_wakeups_total") >= 1
+        assert _sample(metrics, "okno_live_stream_reads_total") >= 3  # two first reads and op1's wake-up
     engine.dispose()
+
+
+def _sample(metrics: str, name: str) -> float:
+    return float(next(line.split()[1] for line in metrics.splitlines() if line.startswith(name + " ")))
 
 
 def test_an_idle_stream_ends_with_reauth_when_its_access_token_expires(service: Okno, client: httpx.Client) -> None:
