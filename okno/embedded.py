@@ -109,7 +109,12 @@ def build_okno(
     engine: Engine = make_engine(
         database_url, pool_size=shared.db_pool_size, pool_recycle=shared.db_pool_recycle_seconds
     )
-    broker = make_broker(redis_url, namespace=namespace)
+    broker = make_broker(
+        redis_url,
+        namespace=namespace,
+        heartbeat_timeout_seconds=shared.broker_heartbeat_timeout_seconds,
+        requeue_seconds=shared.broker_requeue_seconds,
+    )
     overrides: dict[str, Any] = {"database_url": database_url, "redis_url": redis_url, "broker_namespace": namespace}
     if sandbox is not None:
         overrides["sandbox"] = sandbox

@@ -76,7 +76,12 @@ def build_runtime(
     engine = engine or make_engine(
         settings.database_url, pool_size=settings.db_pool_size, pool_recycle=settings.db_pool_recycle_seconds
     )
-    broker = broker or make_broker(settings.redis_url, namespace=settings.broker_namespace)
+    broker = broker or make_broker(
+        settings.redis_url,
+        namespace=settings.broker_namespace,
+        heartbeat_timeout_seconds=settings.broker_heartbeat_timeout_seconds,
+        requeue_seconds=settings.broker_requeue_seconds,
+    )
     outbox = Outbox(
         outbox_model,
         engine,

@@ -34,6 +34,17 @@ class ServiceSettings(BaseSettings):
     )
     redis_url: str | None = Field(None, description="Redis URL of the dramatiq broker; unset = in-process broker")
     broker_namespace: str = Field("okno", description="Redis key namespace of the broker")
+    broker_heartbeat_timeout_seconds: float = Field(
+        20.0,
+        gt=0,
+        description="A worker silent for this long is dead: its unacknowledged messages go back to their queue",
+    )
+    broker_requeue_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="How often each worker puts dead workers' messages back on its queues (a killed worker's "
+        "messages run again within heartbeat timeout + this)",
+    )
     log_level: str = Field("INFO", description="Log level")
     sandbox: bool = Field(
         False,

@@ -8,15 +8,28 @@ from dramatiq.brokers.stub import StubBroker
 from redis import Redis
 
 from contracts.routing import routes_for
+from services.common.messaging.dead_workers import DeadWorkerRecovery, RecoveringRedisBroker
 
 DEFAULT_NAMESPACE = "okno"
+DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 20.0
+DEFAULT_REQUEUE_SECONDS = 5.0
 
 
-def make_broker(redis_url: str | None, *, namespace: str = DEFAULT_NAMESPACE) -> dramatiq.Broker:
+def make_broker(
+    redis_url: str | None,
+    *,
+    namespace: str = DEFAULT_NAMESPACE,
+    heartbeat_timeout_seconds: float = DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
+    requeue_seconds: float = DEFAULT_REQUEUE_SECONDS,
+) -> dramatiq.Broker:
     """Redis when configured; otherwise an in-process broker (the outbox keeps what it has not delivered)."""
     if redis_url:
         client = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
-        return RedisBroker(client=client, namespace=namespace)  # type: ignore[no-untyped-call]
+        redis_broker = RecoveringRedisBroker(
+            client=client, namespace=namespace, heartbeat_timeout_ms=int(heartbeat_timeout_seconds * 1000)
+        )
+        redis_broker.add_middleware(DeadWorkerRecovery(requeue_seconds))
+        return redis_broker
     broker = StubBroker()
     broker.emit_after("process_boot")
     return broker
