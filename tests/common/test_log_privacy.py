@@ -24,7 +24,7 @@ from contracts.orders import (
 )
 from contracts.routing import MessageType
 from services.common.db import make_engine
-from services.common.logs import mask_phone, mask_phones_in
+from services.common.logs import configure_logging, mask_phone, mask_phones_in
 from services.common.messaging.broker import make_broker, publish_envelope
 from services.order_confirm.models import DeadLetter
 from tests.common.worker_process import WorkerProcess
@@ -50,6 +50,23 @@ def _snapshot() -> OrderSnapshot:
         total=Decimal("10.00"),
         currency="RUB",
     )
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """The test process's own logging, restored after a test called `configure_logging` (whose handlers
+    hold the test's captured stderr, closed once the test ends)."""
+    import structlog
+
+    saved = structlog.get_config()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    dramatiq_level = logging.getLogger("dramatiq").level
+    yield
+    structlog.configure(**saved)
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.getLogger("dramatiq").setLevel(dramatiq_level)
 
 
 @pytest.fixture
@@ -116,20 +133,18 @@ def test_phone_numbers_are_masked_wherever_they_appear() -> None:
         assert kept in masked, f"{kept} is not a phone number"
 
 
+@pytest.mark.usefixtures("restore_logging")
 def test_library_lines_go_through_the_masking_handler(capfd: pytest.CaptureFixture[str]) -> None:
-    from services.common.logs import configure_logging
-
     configure_logging("INFO")
     logging.getLogger("dramatiq.test").error("customer %s rang", "+79161234567")
     captured = capfd.readouterr().err
     assert "+7********67" in captured and "79161234567" not in captured
 
 
+@pytest.mark.usefixtures("restore_logging")
 def test_a_failed_statement_is_logged_without_its_values(database_url: str, capfd: pytest.CaptureFixture[str]) -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
-
-    from services.common.logs import configure_logging
 
     configure_logging("INFO")
     engine = make_engine(database_url)
