@@ -99,7 +99,7 @@ function ProposeForm({ busy, defaultDay, onPropose }) {
   </form>`;
 }
 
-export function Roster({ base, canPlan, defaultDay }) {
+export function Roster({ base, canPlan, defaultDay, onAccepted }) {
   useLanguage();
   const [data, setData] = useState({ templates: [], rosters: [] });
   const [state, setState] = useState({ busy: false, error: null, notice: null, open: null });
@@ -123,7 +123,11 @@ export function Roster({ base, canPlan, defaultDay }) {
     }
   };
   const propose = (body) => act(() => post(`${base}/rosters`, body), () => null);
-  const accept = (roster) => act(() => post(`${base}/rosters/${roster.id}/accept`), (result) => t("roster.accepted", { count: result.shifts.length }));
+  const accept = (roster) =>
+    act(
+      () => post(`${base}/rosters/${roster.id}/accept`).then((result) => (onAccepted(), result)),
+      (result) => t("roster.accepted", { count: result.shifts.length }),
+    );
   const toggle = (id) => setState((s) => ({ ...s, open: s.open === id ? null : id }));
   const shown = data.rosters.find((r) => r.id === state.open);
   return html`<section class="panel" data-testid="roster-panel">

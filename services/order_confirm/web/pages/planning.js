@@ -13,6 +13,7 @@ import { PlanCharts } from "../components/planning-charts.js";
 import { Backtest } from "../components/planning-backtest.js";
 import { Overrides } from "../components/planning-overrides.js";
 import { Roster } from "../components/planning-roster.js";
+import { Shifts } from "../components/planning-shifts.js";
 
 const DAY_CHOICES = [1, 7, 14];
 const POLL_MS = 3000; // while a computation is queued or running
@@ -95,6 +96,7 @@ function Toolbar({ tenants, tenant, onTenant, period, onPeriod, canPlan, onRecom
 
 function PlanBody({ tenant, data, today, reload }) {
   const base = `/planning/tenants/${tenant.id}`;
+  const [accepted, setAccepted] = useState(0); // a roster accepted: the shift list shows its open shifts
   return html`
     <${RunStatus} run=${data.run} plan=${data.plan} tz=${tenant.timezone} />
     ${!data.inbound.available && html`<p class="notice" data-testid="no-inbound">${t("planning.no_inbound")}</p>`}
@@ -103,8 +105,10 @@ function PlanBody({ tenant, data, today, reload }) {
     ${data.plan && html`<${Backtest} plan=${data.plan} />`}
     <div class="plan-columns">
       <${Overrides} base=${base} today=${today} canWrite=${tenant.can_override} onChanged=${reload} />
-      <${Roster} base=${base} canPlan=${tenant.can_plan} defaultDay=${nextMonday(today)} />
-    </div>`;
+      <${Roster} base=${base} canPlan=${tenant.can_plan} defaultDay=${nextMonday(today)} onAccepted=${() => setAccepted((n) => n + 1)} />
+    </div>
+    ${tenant.can_plan && html`<${Shifts} key=${base} base=${base} tz=${tenant.timezone} firstDay=${nextMonday(today)} version=${accepted}
+      onChanged=${reload} />`}`;
 }
 
 export function PlanningPage() {
