@@ -1,4 +1,4 @@
-"""`okno tenant add|rotate-secret|list` and `okno operator add|status`.
+"""`okno tenant add|rotate-secret|list` (`okno tenant policy` is in policy.py) and `okno operator add|status`.
 
 A tenant lives in two services: order_confirm (name, time zone, policy) and integrations (webhook secrets,
 which order_confirm never sees). This is composition code, so it calls both services' functions; each
@@ -98,7 +98,7 @@ def set_status(engines: Engines, login: str, status: OperatorStatus) -> None:
 
 # --- the commands ---------------------------------------------------------------------------------------
 
-tenant_app = typer.Typer(help="Tenants (shops): create, rotate the webhook secret, list.", no_args_is_help=True)
+tenant_app = typer.Typer(help="Tenants (shops): create, rotate the webhook secret, list, policy.", no_args_is_help=True)
 operator_app = typer.Typer(help="Operators, supervisors, shop managers, admins.", no_args_is_help=True)
 
 
@@ -187,5 +187,8 @@ def operator_status(login: str, status: OperatorStatus) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    from okno.commands.policy import policy_app
+
+    tenant_app.add_typer(policy_app, name="policy")
     app.add_typer(tenant_app, name="tenant")
     app.add_typer(operator_app, name="operator")

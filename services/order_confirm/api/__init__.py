@@ -30,9 +30,10 @@ def include_routers(app: FastAPI) -> None:
     from services.order_confirm.api import ratings
 
     app.include_router(ratings.router)
-    from services.order_confirm.api import staff
+    from services.order_confirm.api import staff, tenant_policy
 
     app.include_router(staff.router)
+    app.include_router(tenant_policy.router)
     from services.order_confirm.api import console, events, floor
 
     app.include_router(events.router)

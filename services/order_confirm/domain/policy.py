@@ -20,9 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from services.order_confirm.domain.calling_hours import CallingHours
 from services.order_confirm.domain.retry_policy import DEFAULT_STEPS, After, NextDayAt, RetryPolicy, RetryStep
 
-_DELAY = re.compile(r"^(\d+)(m|h|d)$")
-_NEXT_DAY = re.compile(r"^next_day (\d{2}):(\d{2})$")
+_DELAY = re.compile(r"^([+-]?\d{1,6})\s*(m|h|d)$")
+_NEXT_DAY = re.compile(r"^next_day\s+(\d{1,2}):(\d{2})$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+# A retry further away than this is a typo (`"300d"`), not a plan: the order would sit forgotten.
+LONGEST_DELAY = timedelta(days=14)
 
 
 class InvalidPolicy(ValueError):
@@ -40,11 +42,33 @@ class WorkflowPolicy:
 
 
 def parse_step(text: str) -> RetryStep:
+    """`"15m"`, `"3h"`, `"1d"` (after the unanswered call) or `"next_day 10:00"` (the customer's next day)."""
     if match := _DELAY.match(text.strip()):
-        return After(timedelta(**{_UNITS[match[2]]: int(match[1])}))
+        delay = timedelta(**{_UNITS[match[2]]: int(match[1])})
+        if delay < timedelta(0):
+            raise ValueError(f"{text!r} is a negative delay: a retry cannot come before the unanswered call")
+        if delay < timedelta(minutes=1):
+            raise ValueError(f"{text!r}: a retry needs a delay of at least 1 minute")
+        if delay > LONGEST_DELAY:
+            raise ValueError(f"{text!r}: a retry can be at most 14 days after the unanswered call")
+        return After(delay)
     if match := _NEXT_DAY.match(text.strip()):
-        return NextDayAt(time(int(match[1]), int(match[2])))
+        hour, minute = int(match[1]), int(match[2])
+        if hour > 23 or minute > 59:
+            raise ValueError(f"{text!r}: {hour:02d}:{minute:02d} is not a time of day")
+        return NextDayAt(time(hour, minute))
     raise ValueError(f"{text!r} is not a retry step; use e.g. '15m', '3h', '1d' or 'next_day 10:00'")
+
+
+def step_text(step: RetryStep) -> str:
+    """The canonical spelling of a step (what `parse_step` reads back)."""
+    if isinstance(step, NextDayAt):
+        return f"next_day {step.at:%H:%M}"
+    minutes = int(step.delay.total_seconds() // 60)
+    for unit, size in (("d", 24 * 60), ("h", 60)):
+        if minutes % size == 0:
+            return f"{minutes // size}{unit}"
+    return f"{minutes}m"
 
 
 class _Hours(BaseModel):
