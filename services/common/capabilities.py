@@ -9,7 +9,7 @@ back to a sandbox: the capability is reported as not configured in `/readyz` and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -82,11 +82,12 @@ class Capabilities:
         return {name: capability.as_json() for name, capability in sorted(self._by_name.items())}
 
 
-def require_capability(name: str, *, sandbox_only: bool = False) -> Callable[[Request], Capability]:
+def require_capability(name: str, *, sandbox_only: bool = False) -> Callable[[Request], Awaitable[Capability]]:
     """A route dependency: 503 problem+json when `name` is not configured; with `sandbox_only`, routes that
     exist only for a sandbox (simulator pages, the SMS outbox) answer 404 unless the capability is a sandbox."""
 
-    def check(request: Request) -> Capability:
+    # `async`: a dictionary read, not worth a threadpool hop on every webhook.
+    async def check(request: Request) -> Capability:
         capabilities: Capabilities = request.app.state.runtime.capabilities
         capability = capabilities.require(name)
         if sandbox_only and capability.state is not CapabilityState.SANDBOX:

@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 
 from services.common.app import runtime_of
 from services.common.problems import Forbidden
-from services.notify.telephony import telephony_for
+from services.notify.telephony import cached_telephony, webhook_telephony
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 
@@ -38,8 +38,10 @@ def public_url(public_base_url: str, request: Request) -> str:
 async def twilio_form(request: Request) -> dict[str, str]:
     """The webhook's form fields, once the signature has been checked (403 and nothing else otherwise)."""
     runtime = runtime_of(request)
-    # The first sandbox request reads the installation's credentials from the database: not on the loop.
-    telephony = await anyio.to_thread.run_sync(telephony_for, runtime)
+    # Building the provider may read the sandbox's credentials from the database: not on the loop.
+    telephony = cached_telephony(runtime)
+    if telephony is None:
+        telephony = await anyio.to_thread.run_sync(webhook_telephony, runtime)
     form = await request.form()
     params: dict[str, Any] = {key: form.getlist(key) if len(form.getlist(key)) > 1 else form[key] for key in form}
     signature = request.headers.get(SIGNATURE_HEADER, "")

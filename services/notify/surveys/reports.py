@@ -26,6 +26,17 @@ def finish(
     skip_reason: SkipReason | None = None,
 ) -> bool:
     """Give the call its final status and send `SurveyAnswered`; False if it was already reported."""
+    if not close(survey, status, now=now, skip_reason=skip_reason):
+        return False
+    session.add(survey)
+    report(session, outbox, survey)
+    return True
+
+
+def close(
+    survey: SurveyCall, status: SurveyCallStatus, *, now: datetime, skip_reason: SkipReason | None = None
+) -> bool:
+    """The final status on the row alone (the caller writes it and `report`s); False if already reported."""
     if survey.reported_at is not None:
         return False
     survey.status = status.value
@@ -33,10 +44,13 @@ def finish(
     survey.finished_at = survey.finished_at or now
     survey.reported_at = now
     survey.updated_at = now
-    session.add(survey)
-    outbox.add(session, MessageType.SURVEY_ANSWERED.value, survey.tenant, answered_message(survey))
-    log.info("survey.finished", survey_call_id=survey.id, status=status.value, skip_reason=survey.skip_reason)
     return True
+
+
+def report(session: Session, outbox: Outbox, survey: SurveyCall) -> None:
+    """`SurveyAnswered` for a closed call, in the caller's transaction (published once it commits)."""
+    outbox.add(session, MessageType.SURVEY_ANSWERED.value, survey.tenant, answered_message(survey))
+    log.info("survey.finished", survey_call_id=survey.id, status=survey.status, skip_reason=survey.skip_reason)
 
 
 def answered_message(survey: SurveyCall) -> SurveyAnswered:

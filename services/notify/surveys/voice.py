@@ -2,7 +2,8 @@
 
 Every webhook is applied once per (CallSid, step): the first one stores its TwiML reply in `survey_steps`,
 a retry gets that same reply back and changes nothing. Steps of one call are serialized by locking the
-survey row, so a retry racing the original cannot double-count either.
+survey row, so a retry racing the original cannot double-count either. The step runs on the async engine
+in two statements (`step_store`), plus the report's outbox row when the step closes the survey.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlmodel import Session, select
+from sqlmodel import Session
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.messaging.outbox import Outbox
 from services.common.problems import NotFound
+from services.notify.surveys import step_store
 from services.notify.surveys import twiml as survey_twiml
 from services.notify.surveys.domain.flow import CALLBACK_YES, OPT_OUT, Question, Step, after_input, first_step
 from services.notify.surveys.domain.script import script_for
@@ -25,8 +29,8 @@ from services.notify.surveys.domain.status import (
     answered_by_machine,
     outcome_of_answered_call,
 )
-from services.notify.surveys.models import SurveyCall, SurveyStep
-from services.notify.surveys.reports import finish
+from services.notify.surveys.models import SurveyCall
+from services.notify.surveys.reports import close, report
 from services.notify.surveys.urls import answer_url
 from services.notify.telephony.base import VoiceMarkup
 from services.notify.telephony.voice import VoiceStep
@@ -54,21 +58,21 @@ class VoiceContext:
     markup: VoiceMarkup
 
 
-def start(session: Session, ctx: VoiceContext, survey_id: int, hook: VoiceWebhook) -> str:
+async def start(session: AsyncSession, ctx: VoiceContext, survey_id: int, hook: VoiceWebhook) -> str:
     """The call was answered: greet a person and ask the first question; hang up on a machine."""
 
     def apply(survey: SurveyCall) -> list[VoiceStep]:
         survey.answered_by = hook.answered_by or "unknown"
         if answered_by_machine(hook.answered_by):
-            finish(session, ctx.outbox, survey, SurveyCallStatus.VOICEMAIL, now=ctx.now)
+            close(survey, SurveyCallStatus.VOICEMAIL, now=ctx.now)
             return survey_twiml.hang_up()
         step = first_step()
         return survey_twiml.question(script_for(survey.language), step, _action(ctx, survey, step), greeting=True)
 
-    return _once(session, ctx, survey_id, hook, "start", apply=apply)
+    return await _once(session, ctx, survey_id, hook, "start", apply=apply)
 
 
-def answer(session: Session, ctx: VoiceContext, survey_id: int, step: Step, hook: VoiceWebhook) -> str:
+async def answer(session: AsyncSession, ctx: VoiceContext, survey_id: int, step: Step, hook: VoiceWebhook) -> str:
     """Keys pressed (or none, via `<Redirect>`) for one question: record a valid answer, then move on."""
 
     def apply(survey: SurveyCall) -> list[VoiceStep]:
@@ -79,15 +83,15 @@ def answer(session: Session, ctx: VoiceContext, survey_id: int, step: Step, hook
         following = transition.next_step
         if following is None:
             status = outcome_of_answered_call(survey.csat, survey.nps, survey.answered_by)
-            finish(session, ctx.outbox, survey, status, now=ctx.now)
+            close(survey, status, now=ctx.now)
             return survey_twiml.goodbye(script)
         retry = following.question is step.question
         return survey_twiml.question(script, following, _action(ctx, survey, following), retry=retry)
 
-    return _once(session, ctx, survey_id, hook, step.key, apply=apply)
+    return await _once(session, ctx, survey_id, hook, step.key, apply=apply)
 
 
-def status_changed(session: Session, ctx: VoiceContext, survey_id: int, hook: VoiceWebhook) -> None:
+async def status_changed(session: AsyncSession, ctx: VoiceContext, survey_id: int, hook: VoiceWebhook) -> None:
     """Twilio's status callback: the end of the call closes the survey with whatever was answered."""
 
     def apply(survey: SurveyCall) -> list[VoiceStep]:
@@ -95,17 +99,17 @@ def status_changed(session: Session, ctx: VoiceContext, survey_id: int, hook: Vo
         if hook.answered_by:
             survey.answered_by = hook.answered_by
         if hook.call_status in TWILIO_UNANSWERED:
-            finish(session, ctx.outbox, survey, TWILIO_UNANSWERED[hook.call_status], now=ctx.now)
+            close(survey, TWILIO_UNANSWERED[hook.call_status], now=ctx.now)
         elif hook.call_status in TWILIO_FINAL_CALL_STATUSES:
             status = outcome_of_answered_call(survey.csat, survey.nps, survey.answered_by)
-            finish(session, ctx.outbox, survey, status, now=ctx.now)
+            close(survey, status, now=ctx.now)
         return []
 
-    _once(session, ctx, survey_id, hook, f"status:{hook.call_status}", apply=apply)
+    await _once(session, ctx, survey_id, hook, f"status:{hook.call_status}", apply=apply)
 
 
-def _once(
-    session: Session,
+async def _once(
+    session: AsyncSession,
     ctx: VoiceContext,
     survey_id: int,
     hook: VoiceWebhook,
@@ -113,37 +117,34 @@ def _once(
     *,
     apply: Callable[[SurveyCall], list[VoiceStep]],
 ) -> str:
-    survey = _locked_survey(session, survey_id, hook.call_sid)
-    seen = session.exec(
-        select(SurveyStep).where(SurveyStep.call_sid == hook.call_sid, SurveyStep.step == step_key)
-    ).first()
-    if seen is not None:
-        return seen.response
-    if survey.reported_at is not None and not step_key.startswith("status:"):
-        # The survey is closed (hung up, voicemail); a late step must not change what was reported.
-        steps = survey_twiml.hang_up()
-    else:
-        steps = apply(survey)
+    connection = await session.connection()
+    found = await step_store.locked(connection, survey_id, hook.call_sid, step_key)
+    survey = _placed_survey(found[0] if found else None, survey_id, hook.call_sid)
+    if found and found[1] is not None:
+        return found[1]
+    reported = survey.reported_at is not None
+    # A closed survey (hung up, voicemail): a late step must not change what was reported.
+    late = reported and not step_key.startswith("status:")
+    steps = survey_twiml.hang_up() if late else apply(survey)
     response = ctx.markup.render(steps) if steps else ""
     survey.updated_at = ctx.now
-    session.add(survey)
-    assert survey.id is not None
-    session.add(
-        SurveyStep(
-            survey_call_id=survey.id,
-            call_sid=hook.call_sid,
-            step=step_key,
-            digits=(hook.digits or None) and hook.digits[:20],
-            response=response,
-            received_at=ctx.now,
-        )
-    )
-    session.flush()
+    step = {
+        "survey_call_id": survey_id,
+        "call_sid": hook.call_sid,
+        "step": step_key,
+        "digits": (hook.digits or None) and hook.digits[:20],
+        "response": response,
+        "received_at": ctx.now,
+    }
+    replay = await step_store.store(connection, survey, step)
+    if replay is not None:
+        return replay  # a retry that raced the original: the original's reply, nothing written
+    if not reported and survey.reported_at is not None:
+        await session.run_sync(lambda sync: report(cast(Session, sync), ctx.outbox, survey))
     return response
 
 
-def _locked_survey(session: Session, survey_id: int, call_sid: str) -> SurveyCall:
-    survey = session.exec(select(SurveyCall).where(SurveyCall.id == survey_id).with_for_update()).first()
+def _placed_survey(survey: SurveyCall | None, survey_id: int, call_sid: str) -> SurveyCall:
     if survey is None or (survey.call_sid is not None and survey.call_sid != call_sid):
         raise SurveyCallNotFound(f"No survey call {survey_id} for this CallSid.")
     if survey.call_sid is None:

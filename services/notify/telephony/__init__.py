@@ -15,7 +15,16 @@ from services.notify.telephony.base import (
     SentSms,
     TelephonyUnavailable,
 )
-from services.notify.telephony.providers import SMS, SOFTPHONE, VOICE, Telephony, declare_capabilities, telephony_for
+from services.notify.telephony.providers import (
+    SMS,
+    SOFTPHONE,
+    VOICE,
+    Telephony,
+    cached_telephony,
+    declare_capabilities,
+    telephony_for,
+    webhook_telephony,
+)
 
 __all__ = [
     "SMS",
@@ -32,6 +41,8 @@ __all__ = [
     "SentSms",
     "Telephony",
     "TelephonyUnavailable",
+    "cached_telephony",
     "declare_capabilities",
     "telephony_for",
+    "webhook_telephony",
 ]

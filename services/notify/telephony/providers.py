@@ -7,7 +7,11 @@ Twilio when its account credentials are set; the local sandbox only when sandbox
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
+from sqlalchemy.engine import Engine
 
 from services.common.capabilities import Capabilities, CapabilityNotConfigured, decide
 from services.common.runtime import Runtime
@@ -81,3 +85,27 @@ def telephony_for(runtime: Runtime[NotifySettings]) -> Telephony:
     raise CapabilityNotConfigured(
         "Telephony is not configured: set the Twilio credentials (OKNO_NOTIFY_TWILIO_*).", capability=VOICE
     )
+
+
+# The webhooks' signature check and TwiML markup need the provider on every request; building it (a REST
+# client, the sandbox's credentials) costs more than the step itself, so it is kept for a short while.
+WEBHOOK_TELEPHONY_TTL_SECONDS = 60.0
+_webhook_telephony: WeakKeyDictionary[Engine, tuple[NotifySettings, Telephony, float]] = WeakKeyDictionary()
+
+
+def cached_telephony(runtime: Runtime[NotifySettings]) -> Telephony | None:
+    """The provider `webhook_telephony` built for this runtime less than a TTL ago, or None."""
+    entry = _webhook_telephony.get(runtime.engine)
+    if entry is None or entry[0] is not runtime.settings or entry[2] < time.monotonic():
+        return None
+    return entry[1]
+
+
+def webhook_telephony(runtime: Runtime[NotifySettings]) -> Telephony:
+    """`telephony_for`, cached per runtime for `WEBHOOK_TELEPHONY_TTL_SECONDS` (may read the database once)."""
+    telephony = cached_telephony(runtime)
+    if telephony is None:
+        telephony = telephony_for(runtime)
+        expires = time.monotonic() + WEBHOOK_TELEPHONY_TTL_SECONDS
+        _webhook_telephony[runtime.engine] = (runtime.settings, telephony, expires)
+    return telephony

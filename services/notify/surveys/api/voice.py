@@ -10,14 +10,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from services.common.app import runtime_of
 from services.common.capabilities import require_capability
-from services.common.db import transaction
 from services.common.problems import Unprocessable, validation_errors
+from services.common.request_sessions import async_session
 from services.notify.api.twilio_signature import TwilioForm
 from services.notify.surveys import voice as survey_voice
 from services.notify.surveys.domain.flow import MAX_TRIES, Question, Step
 from services.notify.surveys.urls import VOICE_PREFIX
 from services.notify.surveys.voice import VoiceContext, VoiceWebhook
-from services.notify.telephony import VOICE, telephony_for
+from services.notify.telephony import VOICE, webhook_telephony
 
 router = APIRouter(prefix=VOICE_PREFIX, tags=["twilio webhooks"], dependencies=[Depends(require_capability(VOICE))])
 TWIML = "application/xml"
@@ -45,20 +45,21 @@ def _hook(form: dict[str, str]) -> VoiceWebhook:
 
 def _context(request: Request) -> tuple[Any, VoiceContext]:
     runtime = runtime_of(request)
-    markup = telephony_for(runtime).markup
+    markup = webhook_telephony(runtime).markup  # the signature check has just built it
     return runtime, VoiceContext(runtime.outbox, runtime.settings.public_base_url, runtime.clock(), markup)
 
 
 @router.post("/{survey_id}/start", response_class=Response)
-def survey_start(request: Request, survey_id: SurveyId, form: TwilioForm) -> Response:
+async def survey_start(request: Request, survey_id: SurveyId, form: TwilioForm) -> Response:
     runtime, ctx = _context(request)
-    with transaction(runtime.engine) as session:
-        twiml = survey_voice.start(session, ctx, survey_id, _hook(form))
+    hook = _hook(form)
+    async with async_session(runtime) as session:
+        twiml = await survey_voice.start(session, ctx, survey_id, hook)
     return Response(twiml, media_type=TWIML)
 
 
 @router.post("/{survey_id}/answer/{question}", response_class=Response)
-def survey_answer(
+async def survey_answer(
     request: Request,
     survey_id: SurveyId,
     question: Question,
@@ -66,14 +67,16 @@ def survey_answer(
     attempt: Annotated[int, Query(alias="try", ge=1, le=MAX_TRIES)] = 1,
 ) -> Response:
     runtime, ctx = _context(request)
-    with transaction(runtime.engine) as session:
-        twiml = survey_voice.answer(session, ctx, survey_id, Step(question, attempt), _hook(form))
+    hook = _hook(form)
+    async with async_session(runtime) as session:
+        twiml = await survey_voice.answer(session, ctx, survey_id, Step(question, attempt), hook)
     return Response(twiml, media_type=TWIML)
 
 
 @router.post("/{survey_id}/status", status_code=204, response_class=Response)
-def survey_status(request: Request, survey_id: SurveyId, form: TwilioForm) -> Response:
+async def survey_status(request: Request, survey_id: SurveyId, form: TwilioForm) -> Response:
     runtime, ctx = _context(request)
-    with transaction(runtime.engine) as session:
-        survey_voice.status_changed(session, ctx, survey_id, _hook(form))
+    hook = _hook(form)
+    async with async_session(runtime) as session:
+        await survey_voice.status_changed(session, ctx, survey_id, hook)
     return Response(status_code=204)
