@@ -24,6 +24,7 @@ from services.integrations.domain.signatures import sign
 from services.integrations.service import tenants as integration_tenants
 from services.order_confirm.domain.vocabulary import OperatorStatus, Role
 from services.order_confirm.models import Operator
+from services.order_confirm.qa.service.scorecards import ensure_starter_scorecard
 from services.order_confirm.service import tenancy
 from services.order_confirm.service.tenancy import OperatorSpec, TenantSpec
 
@@ -53,6 +54,7 @@ DEMO_LOGINS = (
     DemoLogin("op3", "Anna Caller", Role.OPERATOR),
     DemoLogin("sup", "Светлана Старшая", Role.SUPERVISOR),
     DemoLogin("mgr", "Магазин Менеджер", Role.CLIENT_MANAGER),
+    DemoLogin("qa", "Ксения Контролёр", Role.QA),
     DemoLogin("admin", "Admin", Role.ADMIN),
 )
 
@@ -63,9 +65,11 @@ def seed_demo(okno: Okno, *, base_url: str) -> None:
     engines = Engines(okno.order_confirm.engine, okno.integrations.engine, okno.order_confirm.clock)
     now = engines.clock()
     with transaction(engines.order_confirm) as session:
-        if tenancy.find_tenant(session, DEMO_TENANT.slug) is None:
-            tenancy.add_tenant(session, DEMO_TENANT, now=now, actor=ACTOR)
+        tenant = tenancy.find_tenant(session, DEMO_TENANT.slug)
+        if tenant is None:
+            tenant = tenancy.add_tenant(session, DEMO_TENANT, now=now, actor=ACTOR)
         _seed_staff(session, settings.password, now=now)
+        ensure_starter_scorecard(session, tenant, actor=ACTOR, now=now)
     with transaction(engines.integrations) as session:
         integration_tenants.ensure_tenant(
             session,

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from okno.demo import DemoSettings, sample_order, seed_demo, signed_request
 from okno.embedded import build_okno, create_embedded_app
-from services.order_confirm.models import Customer, Operator
+from services.order_confirm.models import Customer, Operator, QaScorecard
 from tests.support import live_server, wait_until
 
 
@@ -17,7 +17,12 @@ def test_demo_is_seeded_once_and_accepts_a_signed_sample_order(database_url: str
     seed_demo(okno, base_url="http://demo")  # the second start finds everything in place
     with Session(okno.order_confirm.engine) as session:
         logins = sorted(operator.login for operator in session.exec(select(Operator)))
-    assert logins == ["admin", "mgr", "op1", "op2", "op3", "sup"]
+    assert logins == ["admin", "mgr", "op1", "op2", "op3", "qa", "sup"]
+    with Session(okno.order_confirm.engine) as session:
+        cards = session.exec(select(QaScorecard)).all()
+    assert [(card.name, card.is_default, card.current_version) for card in cards] == [
+        ("Подтверждение заказа", True, 1)
+    ]  # the starter scorecard, once
 
     document = sample_order("DEMO-1", city="Хабаровск")
     body, headers = signed_request(document, DemoSettings().webhook_secret)

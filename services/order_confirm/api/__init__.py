@@ -41,6 +41,9 @@ def include_routers(app: FastAPI) -> None:
     from services.order_confirm.planning.api import include_planning_routers
 
     include_planning_routers(app)
+    from services.order_confirm.qa.api import include_qa_routers
+
+    include_qa_routers(app)
     from services.order_confirm.telephony import api as telephony_api
 
     telephony_api.include(app)

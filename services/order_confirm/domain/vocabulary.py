@@ -46,6 +46,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     CLIENT_MANAGER = "client_manager"
     ADMIN = "admin"
+    QA = "qa"  # the quality department: evaluates calls of its tenants (services/order_confirm/qa)
 
 
 class OperatorStatus(StrEnum):
@@ -66,6 +67,7 @@ class TaskKind(StrEnum):
     REARRANGE_DELIVERY = "rearrange_delivery"
     PAYMENT_FOLLOW_UP = "payment_follow_up"
     SUPERVISOR_FOLLOW_UP = "supervisor_follow_up"
+    COACHING = "coaching"  # for the supervisor: an evaluation below the threshold or with a critical failure
 
 
 class TaskStatus(StrEnum):

@@ -1,0 +1,11 @@
+"""QA routers under /api/v1/qa/tenants/{tenant_id}/… (included by services.order_confirm.api)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def include_qa_routers(app: FastAPI) -> None:
+    from services.order_confirm.qa.api import scorecards
+
+    app.include_router(scorecards.router)
