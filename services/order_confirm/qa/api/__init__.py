@@ -6,6 +6,9 @@ from fastapi import FastAPI
 
 
 def include_qa_routers(app: FastAPI) -> None:
-    from services.order_confirm.qa.api import scorecards
+    from services.order_confirm.qa.api import disputes, evaluations, scorecards, work
 
     app.include_router(scorecards.router)
+    app.include_router(work.router)
+    app.include_router(evaluations.router)
+    app.include_router(disputes.router)
