@@ -178,6 +178,7 @@ def test_the_console_speaks_english_and_lists_its_shortcuts(console: Console) ->
     help_dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
     expect(help_dialog).to_contain_text("Next task")
     page.keyboard.press("Escape")
+    expect(help_dialog).to_be_hidden()
     row.click()
     page.keyboard.press("?")
     expect(help_dialog).to_contain_text("Confirm")

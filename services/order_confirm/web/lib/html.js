@@ -4,4 +4,4 @@ import htm from "htm";
 
 export const html = htm.bind(h);
 export { render };
-export { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
+export { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";

@@ -1,7 +1,7 @@
 // Keyboard first: every page registers its shortcuts here, the help overlay ("?") lists exactly the ones
 // active right now, and a dialog's shortcuts shadow the page's while it is open.
 import { observable } from "./store.js";
-import { useEffect, useRef } from "./html.js";
+import { useEffect, useLayoutEffect, useRef } from "./html.js";
 
 const layers = []; // [{id, modal, shortcuts: [{key, label, run}]}], last = top
 export const activeShortcuts = observable([]);
@@ -58,7 +58,9 @@ export function useShortcuts(shortcuts, { modal = false } = {}) {
   const layer = useRef(null);
   if (!layer.current) layer.current = { id: nextId++, modal, shortcuts: [] };
   layer.current.shortcuts = shortcuts.filter(Boolean);
-  useEffect(() => {
+  // Registered before the browser paints: a key pressed as soon as a dialog shows must reach that dialog
+  // (with useEffect, an Escape typed in the frame after the overlay appeared went to the page underneath).
+  useLayoutEffect(() => {
     layers.push(layer.current);
     publish();
     return () => {
