@@ -15,7 +15,8 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from rich.console import Console
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
 from okno.commands.tenants import Engines
 from okno.embedded import Okno
@@ -23,7 +24,7 @@ from services.common.db import transaction
 from services.integrations.domain.signatures import sign
 from services.integrations.service import tenants as integration_tenants
 from services.order_confirm.domain.vocabulary import OperatorStatus, Role
-from services.order_confirm.models import Operator
+from services.order_confirm.models import Customer, Operator, Order, Tenant
 from services.order_confirm.qa.service.scorecards import ensure_starter_scorecard
 from services.order_confirm.service import tenancy
 from services.order_confirm.service.tenancy import OperatorSpec, TenantSpec
@@ -172,3 +173,28 @@ def _print_welcome(base_url: str, settings: DemoSettings) -> None:
     console.print(f"  webhook: POST {base_url}/integrations/v1/webhooks/demo-shop/orders", soft_wrap=True)
     console.print(f"  webhook secret: {settings.webhook_secret} (OKNO_DEMO_WEBHOOK_SECRET)", soft_wrap=True)
     console.print(f"  send a signed sample order: okno demo send-order --url {base_url}", soft_wrap=True)
+
+
+@dataclass(frozen=True)
+class Owner:
+    login: str
+    name: str
+
+
+def order_owner(engine: Engine, tenant: str, external_id: str) -> Owner | None | bool:
+    """Who owns the customer of the tenant's order: an Owner, None while the customer waits in the unassigned
+    pool, False while the order has not arrived (intake is asynchronous)."""
+    query = (
+        select(Operator.login, Operator.name)
+        .select_from(Order)
+        .join(Tenant, col(Tenant.id) == col(Order.tenant_id))
+        .join(Customer, col(Customer.id) == col(Order.customer_id))
+        .outerjoin(Operator, col(Operator.id) == col(Customer.owner_id))
+        .where(col(Tenant.slug) == tenant, col(Order.external_id) == external_id)
+    )
+    with Session(engine) as session:
+        row = session.exec(query).first()
+    if row is None:
+        return False
+    login, name = row
+    return Owner(login, name) if login is not None else None

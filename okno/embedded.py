@@ -9,7 +9,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import dramatiq
 import structlog
@@ -42,6 +42,7 @@ from services.order_confirm import schedule as order_confirm_schedule
 from services.order_confirm.settings import OrderConfirmSettings
 
 log = structlog.get_logger(__name__)
+AnySettings = TypeVar("AnySettings", bound=ServiceSettings)
 
 # Where each service's app is mounted in the embedded process (in production each has its own host).
 MOUNTS = {"order_confirm": "", "integrations": "/integrations", "notify": "/notify"}
@@ -96,9 +97,12 @@ def build_okno(
     clock: Clock = utc_now,
     migrate: bool = True,
     sandbox: bool | None = None,
+    base_url: str | None = None,
 ) -> Okno:
     """The three runtimes in one process. `sandbox` asks for the local sandbox providers (`okno run` and tests
-    do); None reads `OKNO_SANDBOX` / `OKNO_<SERVICE>_SANDBOX` like production."""
+    do); None reads `OKNO_SANDBOX` / `OKNO_<SERVICE>_SANDBOX` like production. `base_url` is where this process
+    listens: every URL by which a service reaches itself or a neighbour follows it, unless set in the
+    environment (behind a proxy, Twilio must see the public URL)."""
     shared = ServiceSettings()
     namespace = broker_namespace or shared.broker_namespace
     database_url = database_url or shared.database_url
@@ -118,19 +122,38 @@ def build_okno(
     overrides: dict[str, Any] = {"database_url": database_url, "redis_url": redis_url, "broker_namespace": namespace}
     if sandbox is not None:
         overrides["sandbox"] = sandbox
+    urls = self_urls(base_url) if base_url is not None else {}
+    order_confirm = following(OrderConfirmSettings(**overrides), urls.get(OrderConfirmSettings, {}))
+    integrations = following(IntegrationsSettings(**overrides), urls.get(IntegrationsSettings, {}))
+    notify = following(NotifySettings(**overrides), urls.get(NotifySettings, {}))
     okno = Okno(
-        order_confirm=order_confirm_runtime.build(
-            OrderConfirmSettings(**overrides), engine=engine, broker=broker, clock=clock
-        ),
-        integrations=integrations_runtime.build(
-            IntegrationsSettings(**overrides), engine=engine, broker=broker, clock=clock
-        ),
-        notify=notify_runtime.build(NotifySettings(**overrides), engine=engine, broker=broker, clock=clock),
+        order_confirm=order_confirm_runtime.build(order_confirm, engine=engine, broker=broker, clock=clock),
+        integrations=integrations_runtime.build(integrations, engine=engine, broker=broker, clock=clock),
+        notify=notify_runtime.build(notify, engine=engine, broker=broker, clock=clock),
         broker=broker,
     )
     if okno.in_process_broker:
         use_in_process_delivery(broker, [runtime.outbox for runtime in okno.runtimes])
     return okno
+
+
+def self_urls(base_url: str) -> dict[type[ServiceSettings], dict[str, str]]:
+    """Each service's settings that name a URL of this process (its own or a neighbour's mount)."""
+    base = base_url.rstrip("/")
+    return {
+        OrderConfirmSettings: {
+            "public_url": base + MOUNTS["order_confirm"],
+            "integrations_url": base + MOUNTS["integrations"],
+            "notify_url": base + MOUNTS["notify"],
+        },
+        NotifySettings: {"public_base_url": base + MOUNTS["notify"]},
+    }
+
+
+def following(settings: AnySettings, urls: dict[str, str]) -> AnySettings:
+    """`settings` with `urls` in place of every field the environment left at its default."""
+    chosen = settings.model_fields_set
+    return settings.model_copy(update={name: url for name, url in urls.items() if name not in chosen})
 
 
 def create_embedded_app(okno: Okno, *, on_startup: Callable[[Okno], None] | None = None) -> FastAPI:

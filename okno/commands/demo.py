@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 from rich.console import Console
+from sqlalchemy import make_url
 
-from okno.demo import DEMO_TENANT, DemoSettings, sample_order, signed_request
+from okno.demo import DEMO_TENANT, DemoSettings, Owner, order_owner, sample_order, signed_request
+from services.common.db import make_engine
+from services.order_confirm.settings import OrderConfirmSettings
+
+# Intake is asynchronous (integrations -> broker -> order_confirm); in `okno run` it takes well under a second.
+OWNER_WAIT_SECONDS = 10.0
 
 console = Console()
 demo_app = typer.Typer(help="Try Okno by hand against `okno run`.", no_args_is_help=True)
@@ -39,7 +47,28 @@ def send_order(
     console.print(f"{response.status_code} {response.text}", soft_wrap=True)
     if response.status_code != 202:
         raise typer.Exit(1)
-    console.print(f"order {document['data']['external_id']} sent; log in as op1 to see it in the queue")
+    external_id = document["data"]["external_id"]
+    console.print(f"order {external_id} sent; {_where_to_find(tenant, external_id)}", soft_wrap=True)
+
+
+def _where_to_find(tenant: str, external_id: str) -> str:
+    """Whose queue the order is in, read from the database of `okno run` (this directory's settings)."""
+    url = OrderConfirmSettings().database_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        return f"its owner is not known here ({url} is not the database of that `okno run`)"
+    engine = make_engine(url)
+    deadline = time.monotonic() + OWNER_WAIT_SECONDS
+    owner = order_owner(engine, tenant, external_id)
+    while owner is False and time.monotonic() < deadline:
+        time.sleep(0.2)
+        owner = order_owner(engine, tenant, external_id)
+    engine.dispose()
+    if isinstance(owner, Owner):
+        return f"its customer's owner is {owner.login} ({owner.name}): log in as {owner.login} to see it in the queue"
+    if owner is None:
+        return "no operator is on shift, so its customer waits in the unassigned pool (a supervisor sees it)"
+    return f"it has not reached order_confirm within {OWNER_WAIT_SECONDS:.0f} s (is the worker running?)"
 
 
 def register(app: typer.Typer) -> None:

@@ -33,15 +33,22 @@ def run(
     import uvicorn
 
     from okno.embedded import build_okno, create_embedded_app
+    from okno.listening import PortUnavailable, base_url, listen
     from okno.startup import on_embedded_startup
 
+    try:
+        sock = listen(host, port)  # before the database, the demo seed or the local 1C are touched
+    except PortUnavailable as unavailable:
+        console.print(f"[red]{unavailable.advice()}[/]", soft_wrap=True)
+        raise typer.Exit(1) from None
     settings = ServiceSettings()
     configure_logging(settings.log_level)
-    okno = build_okno(sandbox=True)  # the demo's providers are the local sandboxes, asked for by `okno run`
-    app = create_embedded_app(okno, on_startup=on_embedded_startup(demo=demo, base_url=f"http://{host}:{port}"))
-    console.print(f"[bold]Okno[/] on http://{host}:{port}/console/  (database: {settings.database_url})")
+    url = base_url(host, port)
+    okno = build_okno(sandbox=True, base_url=url)  # the demo's providers are the local sandboxes, asked for here
+    app = create_embedded_app(okno, on_startup=on_embedded_startup(demo=demo, base_url=url))
+    console.print(f"[bold]Okno[/] on {url}/console/  (database: {settings.database_url})")
     # Open live streams (SSE) would otherwise hold Ctrl+C for their whole lifetime.
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -50,6 +57,10 @@ def run(
         timeout_graceful_shutdown=5,
         proxy_headers=False,  # OKNO_TRUSTED_PROXIES decides, in the apps (services/common/forwarded)
     )
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    if not server.started:
+        raise typer.Exit(3)  # the startup failed; uvicorn logged why
 
 
 def serve(

@@ -55,28 +55,28 @@ def sandbox_app(okno: Okno) -> FastAPI:
 
 
 def seed_same_day(okno: Okno, *, tenant: str, base_url: str) -> None:
-    """Own couriers and sandbox payments for a demo tenant, unless someone configured it already."""
-    order_confirm = okno.order_confirm.settings
-    if "integrations_url" not in order_confirm.model_fields_set:
-        # One process: integrations is mounted beside order_confirm, on whatever port `okno run` chose.
-        order_confirm.integrations_url = f"{base_url.rstrip('/')}/integrations"
+    """Own couriers and sandbox payments for a demo tenant, unless someone configured other providers. The
+    sandbox payment setup follows `base_url`, so `okno run --port N` sends customers to its own pay page."""
     now = okno.integrations.clock()
     with transaction(okno.integrations.engine) as session:
         if session.exec(select(CourierSetup.id).where(CourierSetup.tenant == tenant)).first() is None:
             configure_courier(session, tenant, "own", DEMO_COURIER, now=now)
-        if session.exec(select(PaymentSetup.id).where(PaymentSetup.tenant == tenant)).first() is None:
-            settings = {
-                "base_url": f"{base_url.rstrip('/')}{MOUNT}",
-                "shop_id": tenant,
-                "secret_key": secrets.token_urlsafe(32),
-                "return_url": f"{base_url.rstrip('/')}/console/",
-            }
-            configure_payments(
-                session,
-                tenant,
-                SANDBOX_PROVIDER,
-                settings,
-                link_ttl_minutes=30,
-                now=now,
-                capabilities=okno.integrations.capabilities,
-            )
+        setup = session.exec(select(PaymentSetup).where(PaymentSetup.tenant == tenant)).first()
+        if setup is not None and setup.provider != SANDBOX_PROVIDER:
+            return
+        key = setup.settings.get("secret_key") if setup is not None else None
+        settings = {
+            "base_url": f"{base_url.rstrip('/')}{MOUNT}",
+            "shop_id": tenant,
+            "secret_key": key if isinstance(key, str) else secrets.token_urlsafe(32),
+            "return_url": f"{base_url.rstrip('/')}/console/",
+        }
+        configure_payments(
+            session,
+            tenant,
+            SANDBOX_PROVIDER,
+            settings,
+            link_ttl_minutes=setup.link_ttl_minutes if setup is not None else 30,
+            now=now,
+            capabilities=okno.integrations.capabilities,
+        )
