@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.clock import as_utc
+from services.common.outages import database_fault, database_health
 from services.common.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -75,7 +76,11 @@ class StoredStateCollector(Collector):
                 if self.state is not None:
                     families.extend(self.state(session, now))
         except Exception as error:  # a scrape must answer while the database is down (/readyz says why)
-            log.warning("metrics.state_unavailable", service=runtime.name, error=repr(error))
+            fault = database_fault(error)
+            if fault is not None:  # an outage is logged once, by the database's health record
+                database_health(runtime.engine.url).report(fault, error)
+            else:
+                log.warning("metrics.state_unavailable", service=runtime.name, error=repr(error))
             up.add_metric([runtime.name], 0)
             yield up
             return

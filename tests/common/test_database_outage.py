@@ -111,7 +111,8 @@ def test_a_database_outage_is_503_with_retry_after_logged_once_and_recovers_with
         cluster.stop()
         during = [answer for _ in range(4) for answer in api.every_call()]
         ready = {name: httpx.get(f"{url}/readyz") for name, url in urls.items()}
-        outage_lines = [line for line in logs if line["event"].startswith(("database.", "request."))]
+        scrapes = [httpx.get(f"{url}/metrics") for url in urls.values() for _ in range(2)]
+        outage_lines = [line for line in logs if line["event"].startswith(("database.", "request.", "metrics."))]
 
         cluster.start()
         wait_until(lambda: api.login().status_code == 200, timeout=20, message="login once PostgreSQL is back")
@@ -127,6 +128,9 @@ def test_a_database_outage_is_503_with_retry_after_logged_once_and_recovers_with
         assert answer.status_code == 503, name
         assert answer.json()["failing"] == ["database"]
 
+    for scrape in scrapes:  # Prometheus still gets an answer, saying the stored state is unreadable
+        assert scrape.status_code == 200
+        assert 'okno_metrics_database_up{service="' in scrape.text and "} 0.0" in scrape.text
     assert [line["event"] for line in outage_lines] == ["database.unavailable"], outage_lines
     assert "Connection refused" in outage_lines[0]["error"] or "connect" in outage_lines[0]["error"]
     back = [line for line in logs if line["event"] == "database.available"]
