@@ -11,6 +11,7 @@ import itertools
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -29,20 +30,24 @@ def _count_commit(*_: Any) -> None:
     _seen["transactions"] = next(_commits) + 1
 
 
+def instrument(app: FastAPI) -> None:
+    """Count every engine's statements and commits in this process; serve them at `/_bench/counters`."""
+    event.listen(Engine, "before_cursor_execute", _count_statement)
+    event.listen(Engine, "commit", _count_commit)
+
+    @app.get("/_bench/counters", include_in_schema=False)
+    async def counters() -> dict[str, int]:
+        return dict(_seen)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("service", choices=sorted(SERVICES))
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--limit-concurrency", type=int, default=None)
     args = parser.parse_args()
-    event.listen(Engine, "before_cursor_execute", _count_statement)
-    event.listen(Engine, "commit", _count_commit)
     app = SERVICES[args.service].app()
-
-    @app.get("/_bench/counters", include_in_schema=False)
-    async def counters() -> dict[str, int]:
-        return dict(_seen)
-
+    instrument(app)
     uvicorn.run(
         app,
         host="127.0.0.1",

@@ -1,11 +1,17 @@
-"""Survey step latency under concurrent calls: p50/p99 of each TwiML webhook while N calls run at once.
+"""Survey steps under concurrent calls: latency of each TwiML webhook, notify's CPU and SQL per step, and the
+same statements sent straight through asyncpg as the baseline, in one run.
 
-Twilio gives up on a webhook after 15 s; the target is "well under a second" at p99 with 50 concurrent calls.
-notify runs in its own process (uvicorn, one worker) on SQLite by default or the given PostgreSQL; the
-benchmark plays Twilio: signed form posts for start -> CSAT -> NPS -> last question -> status callback.
+notify runs in its own process (uvicorn, one worker, production settings with Twilio credentials, the outbox
+relay off: nothing consumes the reports here) on a scratch PostgreSQL database (or SQLite with `--sqlite`).
+The benchmark plays Twilio with a raw asyncio HTTP client (bench/_http.py) and requests signed up front:
+start -> CSAT -> NPS -> last question -> status callback for `--calls` calls at once, `--rounds` times, then
+verifies every call was counted once. The baseline (PostgreSQL) runs the step's own statements (lock and
+read, store, the report's outbox row on the last step) through asyncpg from as many tasks; notify's CPU per
+step is printed beside the baseline client's CPU per step.
 
-    .venv/bin/python -m bench.twiml                      # 50 concurrent calls x 4 rounds, SQLite
-    .venv/bin/python -m bench.twiml --database-url postgresql://postgres@127.0.0.1:5432/test --rounds 8
+    .venv/bin/python -m bench.twiml                      # 50 concurrent calls x 4 rounds, PostgreSQL
+    .venv/bin/python -m bench.twiml --rounds 1           # smoke size
+    .venv/bin/python -m bench.twiml --sqlite             # the embedded mode (no baseline)
 """
 
 from __future__ import annotations
@@ -13,31 +19,35 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import statistics
 import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
-import httpx
 import psycopg
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
-from services.common.db import make_engine, normalize_url, transaction
+from bench._http import Connection, build_request
+from bench._measure import cpu_seconds, latency_line, load, server_counters
+from services.common.db import make_engine, transaction
 from services.common.migrations import upgrade
 from services.notify.models import SurveyCall
 from tests.support import free_port
 
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 # notify runs as in production, with Twilio credentials; the benchmark signs as that account would.
 BENCH_ACCOUNT_SID = "AC" + "b" * 32
 BENCH_AUTH_TOKEN = "bench-twilio-auth-token"
+STEPS = ("start", "csat", "nps", "callback", "status")
 
 
 def serve(database_url: str, port: int) -> None:
     import uvicorn
 
+    from bench._serve import instrument
     from services.notify.app import create_app
     from services.notify.runtime import build
     from services.notify.settings import NotifySettings
@@ -51,7 +61,9 @@ def serve(database_url: str, port: int) -> None:
     )
     runtime = build(settings)
     runtime.outbox.relay_enabled = False  # no broker consumer here; reports stay in the outbox
-    uvicorn.run(create_app(runtime), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    app = create_app(runtime)
+    instrument(app)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 def prepare(database_url: str, calls: int) -> list[tuple[int, str]]:
@@ -86,105 +98,124 @@ def prepare(database_url: str, calls: int) -> list[tuple[int, str]]:
     return made
 
 
-async def one_call(
-    client: httpx.AsyncClient, base: str, survey_id: int, sid: str, timings: dict[str, list[float]]
-) -> None:
+def signed_steps(port: int, survey_id: int, sid: str) -> list[bytes]:
+    """The five webhooks of one call, as Twilio would send them, signed (built before the clock starts)."""
     signer = RequestValidator(BENCH_AUTH_TOKEN)
-    prefix = f"{base}/twilio/surveys/{survey_id}"
+    prefix = f"/twilio/surveys/{survey_id}"
     steps = [
-        ("start", f"{prefix}/start", {"AnsweredBy": "human"}),
-        ("csat", f"{prefix}/answer/csat?try=1", {"Digits": "4"}),
-        ("nps", f"{prefix}/answer/nps?try=1", {"Digits": "9"}),
-        ("callback", f"{prefix}/answer/callback?try=1", {"Digits": "1"}),
-        ("status", f"{prefix}/status", {"CallStatus": "completed"}),
+        (f"{prefix}/start", {"AnsweredBy": "human"}),
+        (f"{prefix}/answer/csat?try=1", {"Digits": "4"}),
+        (f"{prefix}/answer/nps?try=1", {"Digits": "9"}),
+        (f"{prefix}/answer/callback?try=1", {"Digits": "1"}),
+        (f"{prefix}/status", {"CallStatus": "completed"}),
     ]
-    for name, url, extra in steps:
-        form = {
-            "CallSid": sid,
-            "AccountSid": BENCH_ACCOUNT_SID,
-            "From": "+15005550006",
-            "To": "+79160000000",
-            "CallStatus": "in-progress",
-            **extra,
+    built = []
+    for path, extra in steps:
+        form = {"CallSid": sid, "AccountSid": BENCH_ACCOUNT_SID, "From": "+15005550006", "To": "+79160000000"}
+        form = {"CallStatus": "in-progress", **form, **extra}
+        headers = {
+            "X-Twilio-Signature": signer.compute_signature(f"http://127.0.0.1:{port}{path}", form),
+            "Content-Type": "application/x-www-form-urlencoded",
         }
-        started = time.perf_counter()
-        response = await client.post(
-            url, data=form, headers={"X-Twilio-Signature": signer.compute_signature(url, form)}
-        )
-        timings[name].append(time.perf_counter() - started)
-        response.raise_for_status()
+        built.append(build_request("POST", path, port, headers, raw_body=urlencode(form).encode()))
+    return built
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+async def one_call(port: int, requests: list[bytes], timings: dict[str, list[float]]) -> None:
+    connection = Connection(port)
+    try:
+        for name, raw in zip(STEPS, requests, strict=True):
+            started = time.perf_counter()
+            status, body = await connection.request(raw)
+            timings[name].append(time.perf_counter() - started)
+            if status not in (200, 204):
+                raise SystemExit(f"{name}: {status} {body[:300]!r}")
+    finally:
+        connection.close()
 
 
-async def run(base: str, batches: list[list[tuple[int, str]]]) -> dict[str, list[float]]:
-    timings: dict[str, list[float]] = {k: [] for k in ("start", "csat", "nps", "callback", "status")}
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        for batch in batches:
-            await asyncio.gather(*(one_call(client, base, sid_id, sid, timings) for sid_id, sid in batch))
+async def run(port: int, batches: list[list[list[bytes]]]) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = {name: [] for name in STEPS}
+    for batch in batches:
+        await asyncio.gather(*(one_call(port, requests, timings) for requests in batch))
     return timings
 
 
-def wait_for(base: str) -> None:
+def wait_for(port: int) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}/healthz").status_code == 200:
-                return
-        except httpx.HTTPError:
+            server_counters(port)
+            return
+        except OSError:
             time.sleep(0.1)
     raise SystemExit("notify did not start")
 
 
-def fresh_postgres(url: str) -> str:
-    name = f"okno_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(url, autocommit=True) as connection:
+def fresh_postgres(admin_url: str) -> str:
+    name = f"okno_bench_twiml_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
-    return url.rsplit("/", 1)[0] + f"/{name}"
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=50, help="concurrent survey calls")
     parser.add_argument("--rounds", type=int, default=4, help="batches of concurrent calls, one after another")
-    parser.add_argument("--database-url", default=None, help="PostgreSQL server URL (a scratch database is created)")
+    parser.add_argument("--admin-url", default=ADMIN_URL, help="PostgreSQL URL allowed to CREATE DATABASE")
+    parser.add_argument("--sqlite", action="store_true", help="the embedded mode: SQLite, no baseline")
     args = parser.parse_args()
     scratch = tempfile.TemporaryDirectory()
-    url = fresh_postgres(args.database_url) if args.database_url else f"sqlite:///{Path(scratch.name) / 'bench.db'}"
-    surveys = prepare(url, args.calls * args.rounds)
+    url = f"sqlite:///{Path(scratch.name) / 'bench.db'}" if args.sqlite else fresh_postgres(args.admin_url)
+    try:
+        measure(args, url)
+    finally:
+        if not args.sqlite:
+            with psycopg.connect(args.admin_url, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def measure(args: argparse.Namespace, url: str) -> None:
+    from bench._twiml_baseline import raw_steps
+
+    total = args.calls * args.rounds
+    surveys = prepare(url, 1 + total * (1 if args.sqlite else 2))
+    warm_up, served, for_baseline = surveys[0], surveys[1 : 1 + total], surveys[1 + total :]
     port = free_port()
+    requests = [signed_steps(port, survey_id, sid) for survey_id, sid in served]
+    batches = [requests[i : i + args.calls] for i in range(0, len(requests), args.calls)]
     server = multiprocessing.get_context("spawn").Process(target=serve, args=(url, port), daemon=True)
     server.start()
-    base = f"http://127.0.0.1:{port}"
+    assert server.pid is not None
     try:
-        wait_for(base)
+        wait_for(port)
+        asyncio.run(run(port, [[signed_steps(port, *warm_up)]]))  # imports, statement caches, the pool
+        print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {load()}")
+        print(f"database: {url.split(':', 1)[0]}; {args.calls} concurrent calls x {args.rounds} rounds")
+        counters, cpu = server_counters(port), cpu_seconds(server.pid)
         started = time.perf_counter()
-        batches = [surveys[i : i + args.calls] for i in range(0, len(surveys), args.calls)]
-        timings = asyncio.run(run(base, batches))
+        timings = asyncio.run(run(port, batches))
         elapsed = time.perf_counter() - started
+        cpu, after = cpu_seconds(server.pid) - cpu, server_counters(port)
     finally:
         server.terminate()
         server.join(10)
     every = [t for values in timings.values() for t in values]
-    print(f"database: {normalize_url(url).split(':', 1)[0]}; {args.calls} concurrent calls x {args.rounds} rounds")
-    print(f"{'step':<10}{'n':>6}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
     for name, values in [*timings.items(), ("all", every)]:
-        print(
-            f"{name:<10}{len(values):>6}{percentile(values, 0.5) * 1000:>10.1f}{percentile(values, 0.99) * 1000:>10.1f}"
-            f"{max(values) * 1000:>10.1f}"
-        )
-    print(
-        f"{len(every)} webhooks in {elapsed:.1f} s = {len(every) / elapsed:.0f}/s;",
-        f"mean {statistics.mean(every) * 1000:.1f} ms",
-    )
-    _verify(url, len(surveys))
-    if args.database_url:
-        with psycopg.connect(args.database_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        print(f"  {name:<9} {latency_line(values)}")
+    steps = len(every)
+    print(f"{steps} webhooks in {elapsed:.1f} s = {steps / elapsed:.0f}/s")
+    statements, transactions = after.statements - counters.statements, after.transactions - counters.transactions
+    print(f"notify per step: {cpu / steps * 1000:.2f} ms CPU, {statements / steps:.2f} statements,", end=" ")
+    print(f"{transactions / steps:.2f} commits")
+    _verify(url, len(served) + 1)
+    if not args.sqlite:
+        raw_rate, raw_cpu, raw_latencies = asyncio.run(raw_steps(url, for_baseline, args.calls))
+        print(f"baseline (asyncpg, same statements): {raw_rate:.0f} steps/s, {raw_cpu * 1000:.2f} ms client CPU")
+        print(f"  per step; {latency_line(raw_latencies)}")
+        print(f"notify reaches {steps / elapsed / raw_rate:.0%} of the baseline's rate;", end=" ")
+        print(f"CPU per step {cpu / steps / raw_cpu:.1f} x the baseline's")
 
 
 def _verify(url: str, expected: int) -> None:
