@@ -6,10 +6,11 @@ from fastapi import FastAPI
 
 
 def include_qa_routers(app: FastAPI) -> None:
-    from services.order_confirm.qa.api import calibrations, disputes, evaluations, scorecards, work
+    from services.order_confirm.qa.api import calibrations, disputes, evaluations, reports, scorecards, work
 
     app.include_router(scorecards.router)
     app.include_router(work.router)
     app.include_router(evaluations.router)
     app.include_router(disputes.router)
     app.include_router(calibrations.router)
+    app.include_router(reports.router)
