@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
 
+from contracts.bounds import BoundedAwareDatetime
 from services.order_confirm.api.deps import CurrentScope, NowDep, PathId, QueryId, SessionDep
 from services.order_confirm.qa.api.bodies import Correction, DraftSave, EvaluationStart, EvaluationView, Submit
 from services.order_confirm.qa.api.common import ERRORS, NOT_FOUND, PREFIX, TenantId
@@ -43,8 +43,8 @@ def list_evaluations(
     operator_id: QueryId | None = None,
     attempt_id: QueryId | None = None,
     status: Annotated[str | None, Query(pattern="^(draft|submitted)$")] = None,
-    submitted_from: AwareDatetime | None = None,
-    submitted_before: AwareDatetime | None = None,
+    submitted_from: BoundedAwareDatetime | None = None,
+    submitted_before: BoundedAwareDatetime | None = None,
     include_superseded: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,

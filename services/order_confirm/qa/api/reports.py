@@ -3,11 +3,11 @@ reports. The shop's client manager reads its tenant's; a supervisor their team's
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from contracts.bounds import BoundedDate
 from services.order_confirm.api.deps import CurrentScope, QueryId, SessionDep
 from services.order_confirm.api.reports import ExportFormat, rendered
 from services.order_confirm.qa.api.common import NOT_FOUND, PREFIX, TenantId
@@ -63,8 +63,8 @@ def get_qa_report(
     report: QaReportName,
     session: SessionDep,
     scope: CurrentScope,
-    first_day: Annotated[date, Query(alias="from", description="First local day of the calls")],
-    last_day: Annotated[date, Query(alias="to", description="Last local day (inclusive), at most 366 days")],
+    first_day: Annotated[BoundedDate, Query(alias="from", description="First local day of the calls")],
+    last_day: Annotated[BoundedDate, Query(alias="to", description="Last local day (inclusive), at most 366 days")],
     group_by: QaGrouping = QaGrouping.OPERATOR,
     operator_id: QueryId | None = None,
     format: ExportFormat = ExportFormat.JSON,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
+from contracts.bounds import BoundedDate
 from services.order_confirm.api.deps import CurrentScope, NowDep, PathId, QueryId, SessionDep
 from services.order_confirm.qa.api.common import ERRORS, NOT_FOUND, PREFIX, TenantId
 from services.order_confirm.qa.service import conversations, work_queue
@@ -69,7 +70,7 @@ def get_work_queue(
     session: SessionDep,
     scope: CurrentScope,
     now: NowDep,
-    week: Annotated[date | None, Query(description="The week's Monday (local); default: last week")] = None,
+    week: Annotated[BoundedDate | None, Query(description="The week's Monday (local); default: last week")] = None,
     operator_id: QueryId | None = None,
 ) -> WorkQueueView:
     """The week's random sample per operator (drawn once, seeded, spread over days and outcomes) and the
