@@ -163,7 +163,7 @@ def operator_add(
     *,
     name: Annotated[str, typer.Option(help="Full name")],
     tenant: Annotated[list[str], typer.Option(help="Tenant slug (repeat for several)")],
-    role: Annotated[Role, typer.Option(help="operator | supervisor | client_manager | admin")] = Role.OPERATOR,
+    role: Annotated[Role, typer.Option(help="operator | supervisor | client_manager | qa | admin")] = Role.OPERATOR,
     capacity: Annotated[int, typer.Option(help="Most active customers this operator owns")] = 200,
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
 ) -> None:

@@ -87,6 +87,16 @@ def test_only_the_quality_department_and_admins_change_scorecards_and_only_in_th
     assert world.call("PATCH", "kira", f"/scorecards/{rival_card['id']}", json={"default": True}).status_code == 404
 
 
+def test_any_shop_gets_the_starter_card_in_its_language(world: World) -> None:
+    made = world.call("POST", "root", "/scorecards/starter")
+    assert made.status_code == 201, made.text
+    card = made.json()
+    assert (card["name"], card["is_default"], len(card["sections"])) == ("Order confirmation", False, 5)
+    weights = [c["weight"] for s in card["sections"] for c in s["criteria"]]
+    assert sum(weights) == 100 and weights.count(0) == 3
+    assert world.call("POST", "sveta", "/scorecards/starter").status_code == 404
+
+
 def test_qa_settings_have_defaults_and_are_checked(world: World) -> None:
     assert world.ok("GET", "masha", "/settings") == {
         "sample_per_operator": 5,

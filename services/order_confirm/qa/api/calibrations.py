@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.order_confirm.api.deps import BodyId, CurrentScope, NowDep, PathId, SessionDep
 from services.order_confirm.qa.api.bodies import EvaluationView
-from services.order_confirm.qa.api.common import ERRORS, NOT_FOUND, PREFIX, TenantId
+from services.order_confirm.qa.api.common import ERRORS, KUDOS_EXAMPLE, NOT_FOUND, PREFIX, TenantId, example
 from services.order_confirm.qa.service import calibrations, evaluation_views, kudos
 from services.order_confirm.qa.service.access import (
     CALIBRATION_MEMBERS,
@@ -148,7 +148,11 @@ def start_calibration_evaluation(
     return EvaluationView.model_validate(evaluation_views.view(session, row))
 
 
-@router.post("/kudos", status_code=201, responses=ERRORS)
+@router.post(
+    "/kudos",
+    status_code=201,
+    responses={**ERRORS, 201: {"description": "Given", "content": {"application/json": {"example": KUDOS_EXAMPLE}}}},
+)
 def give_kudos(
     tenant_id: TenantId, body: KudosBody, response: Response, session: SessionDep, scope: CurrentScope, now: NowDep
 ) -> dict[str, Any]:
@@ -159,7 +163,7 @@ def give_kudos(
     return kudos.view(session, row)
 
 
-@router.get("/kudos", responses=NOT_FOUND)
+@router.get("/kudos", responses={**NOT_FOUND, **example([KUDOS_EXAMPLE])})
 def kudos_wall(
     tenant_id: TenantId,
     session: SessionDep,

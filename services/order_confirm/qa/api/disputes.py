@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from services.order_confirm.api.deps import CurrentScope, NowDep, PathId, SessionDep
 from services.order_confirm.domain.vocabulary import Role
 from services.order_confirm.qa.api.bodies import CoachingDone, DisputeBody, DisputeView, EvaluationView, Resolution
-from services.order_confirm.qa.api.common import ERRORS, NOT_FOUND, PREFIX, TenantId
+from services.order_confirm.qa.api.common import COACHING_EXAMPLE, ERRORS, NOT_FOUND, PREFIX, TenantId, example
 from services.order_confirm.qa.service import coaching, disputes, evaluation_views
 from services.order_confirm.qa.service.access import EVERYONE, RESOLVERS, tenant_for
 
@@ -65,7 +65,7 @@ def resolve(
     return DisputeView.model_validate(evaluation_views.dispute_view(found))
 
 
-@router.get("/coaching", responses=NOT_FOUND)
+@router.get("/coaching", responses={**NOT_FOUND, **example(COACHING_EXAMPLE)})
 def coaching_tasks(
     tenant_id: TenantId,
     session: SessionDep,
@@ -77,7 +77,10 @@ def coaching_tasks(
     return coaching.tasks_in_view(session, scope, tenant, status)
 
 
-@router.post("/coaching/{task_id}/done", responses=ERRORS)
+@router.post(
+    "/coaching/{task_id}/done",
+    responses={**ERRORS, **example({"task_id": 88, "status": "done", "closed_at": "2026-12-07T12:00:00Z"})},
+)
 def coaching_done(
     tenant_id: TenantId, task_id: PathId, body: CoachingDone, session: SessionDep, scope: CurrentScope, now: NowDep
 ) -> dict[str, Any]:

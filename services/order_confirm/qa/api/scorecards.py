@@ -128,6 +128,16 @@ def create_scorecard(
     )
 
 
+@router.post("/scorecards/starter", response_model=ScorecardView, status_code=201, responses=ERRORS)
+def create_starter_scorecard(
+    tenant_id: TenantId, session: SessionDep, scope: CurrentScope, now: NowDep
+) -> ScorecardView:
+    """The starter card for order confirmation, in the shop's language (the default if it is the first card)."""
+    tenant = tenant_for(session, scope, tenant_id, CONFIGURERS)
+    card = starter_scorecard(tenant.language)
+    return view(scorecards.create_scorecard(session, scope.operator, tenant, card, default=False, now=now))
+
+
 @router.get("/scorecards/{scorecard_id}", response_model=ScorecardView, responses=NOT_FOUND)
 def get_scorecard(tenant_id: TenantId, scorecard_id: PathId, session: SessionDep, scope: CurrentScope) -> ScorecardView:
     tenant = tenant_for(session, scope, tenant_id, READERS)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from contracts.bounds import BoundedDate
 from services.order_confirm.api.deps import CurrentScope, NowDep, PathId, QueryId, SessionDep
-from services.order_confirm.qa.api.common import ERRORS, NOT_FOUND, PREFIX, TenantId
+from services.order_confirm.qa.api.common import CONVERSATION_EXAMPLE, ERRORS, NOT_FOUND, PREFIX, TenantId, example
 from services.order_confirm.qa.service import conversations, work_queue
 from services.order_confirm.qa.service.access import EVERYONE, QUEUE_READERS, operators_visible, tenant_for
 from services.order_confirm.qa.service.tenant_settings import qa_settings
@@ -94,7 +94,7 @@ def get_work_queue(
     )
 
 
-@router.get("/conversations/{attempt_id}", responses=NOT_FOUND)
+@router.get("/conversations/{attempt_id}", responses={**NOT_FOUND, **example(CONVERSATION_EXAMPLE)})
 def get_conversation(
     tenant_id: TenantId, attempt_id: PathId, session: SessionDep, scope: CurrentScope
 ) -> dict[str, Any]:
