@@ -52,12 +52,20 @@ class _Outside(BaseModel):
 
 
 class ShopCustomer(_Outside):
+    """The person to call. The same phone (in E.164, the tenant's country by default) is the same customer."""
+
     name: NonEmpty
-    phone: Annotated[str, StringConstraints(min_length=3, max_length=40)]
+    phone: Annotated[
+        str,
+        StringConstraints(min_length=3, max_length=40),
+        Field(description="As typed on the site; one that does not parse is kept and flagged for a supervisor"),
+    ]
     email: Annotated[str, StringConstraints(max_length=254)] | None = None
 
 
 class ShopOrderItem(_Outside):
+    """One line of the order. Stock, cost or supplier fields may be sent; they never reach operators."""
+
     sku: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     name: NonEmpty
     quantity: Annotated[int, Field(gt=0, le=100_000)]
@@ -65,15 +73,26 @@ class ShopOrderItem(_Outside):
 
 
 class ShopDelivery(_Outside):
+    """Where and how the order goes; `express` and `same_day` are called first."""
+
     method: DeliveryMethod
     address: NonEmpty
-    city: Annotated[str, StringConstraints(max_length=200)] | None = None
+    city: (
+        Annotated[
+            str,
+            StringConstraints(max_length=200),
+            Field(description="Decides the customer's time zone (calling hours)"),
+        ]
+        | None
+    ) = None
     postcode: Annotated[str, StringConstraints(max_length=20)] | None = None
     requested_date: BoundedDate | None = None
     slot: Annotated[str, StringConstraints(max_length=50)] | None = None
 
 
 class ShopPayment(_Outside):
+    """How the customer pays, in the shop's own words (e.g. `cash_on_delivery`, `pending`)."""
+
     method: Annotated[str, StringConstraints(min_length=1, max_length=50)]
     status: Annotated[str, StringConstraints(min_length=1, max_length=50)]
     amount: Money
@@ -81,7 +100,13 @@ class ShopPayment(_Outside):
 
 
 class ShopOrder(_Outside):
-    external_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    """The whole current order (every version is sent whole, never a diff)."""
+
+    external_id: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=128),
+        Field(description="The shop's order number: every version of one order carries the same one"),
+    ]
     created_at: BoundedAwareDatetime
     customer: ShopCustomer
     items: Annotated[list[ShopOrderItem], Field(min_length=1, max_length=1000)]
@@ -93,6 +118,8 @@ class ShopOrder(_Outside):
 
 
 class ShopOrderEvent(_Outside):
+    """The body of the order webhook: what happened to the order, and the order as it now stands."""
+
     type: OrderEventType
     data: ShopOrder
 

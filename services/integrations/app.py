@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.common.app import base_app
 from services.common.metrics import install_metrics
+from services.common.openapi_bodies import document_bodies
 from services.integrations.metrics import live_metrics
 from services.integrations.runtime import IntegrationsRuntime
 
@@ -13,7 +14,9 @@ from services.integrations.runtime import IntegrationsRuntime
 def create_app(runtime: IntegrationsRuntime) -> FastAPI:
     app = base_app(runtime, title="Okno integrations")
     from services.integrations.api import include_routers
+    from services.integrations.api.order_webhook_docs import BODY_MODELS
 
     include_routers(app)
+    document_bodies(app, *BODY_MODELS)
     install_metrics(app, runtime, live_metrics)
     return app

@@ -11,6 +11,7 @@ from contracts.orders import WebhookAccepted
 from services.common.app import runtime_of
 from services.common.db import transaction
 from services.common.problems import DomainError
+from services.integrations.api import order_webhook_docs
 from services.integrations.service.order_webhooks import WebhookRequest, receive_order_webhook
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -40,12 +41,11 @@ async def bounded_body(request: Request) -> bytes:
     status_code=202,
     response_model=WebhookAccepted,
     summary="Receive a new, changed or cancelled order (Standard Webhooks signed)",
-    responses={
-        401: {"description": "Missing or bad signature, or timestamp outside the 5-minute window"},
-        404: {"description": "Unknown tenant"},
-        413: {"description": "Body over the size limit"},
-        422: {"description": "Invalid JSON or order; `errors` lists every bad field"},
-    },
+    description="The shop posts every new, changed or cancelled order of the tenant, signed with the tenant's "
+    "webhook secret. Checks run before anything is stored: tenant, signature and timestamp, JSON, the order. "
+    "Retrying with the same `webhook-id` is always safe. Guide: docs/intake.md.",
+    responses=order_webhook_docs.RESPONSES,
+    openapi_extra=order_webhook_docs.OPENAPI_EXTRA,
 )
 def receive_order(tenant: str, request: Request, body: Annotated[bytes, Depends(bounded_body)]) -> Any:
     runtime = runtime_of(request)

@@ -91,15 +91,20 @@ def verify_order_webhook(
     signed = signatures.parse_headers(request.headers)
     signatures.verify(signed, body, valid_secrets(tenant, now), now=now, tolerance=tolerance)
     document = safe_json.loads(body)  # signed, but a leaked secret must not buy a 500
+    event = parse_order_event(document)
+    raw_hash = canonical_hash({"type": document["type"], "data": document["data"]})
+    return VerifiedOrder(tenant, signed.webhook_id, event, body, raw_hash)
+
+
+def parse_order_event(document: Any) -> ShopOrderEvent:
+    """The webhook's order, or 422 `invalid_order` listing every bad field."""
     try:
-        event = ShopOrderEvent.model_validate(document)
+        return ShopOrderEvent.model_validate(document)
     except ValidationError as error:
         raise InvalidOrder(
             f"{error.error_count()} field(s) are invalid; see `errors`.",
             errors=validation_errors(error.errors()),
         ) from None
-    raw_hash = canonical_hash({"type": document["type"], "data": document["data"]})
-    return VerifiedOrder(tenant, signed.webhook_id, event, body, raw_hash)
 
 
 def _body_error(message: str) -> dict[str, str]:
