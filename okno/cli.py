@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from okno.commands import demo, dev, ops, same_day, sync, telephony, tenants
+from okno.commands import demo, dev, ops, same_day, secrets, sync, telephony, tenants
 
 app = typer.Typer(help="Okno: order-confirmation contact service.", no_args_is_help=True)
 ops.register(app)
@@ -13,6 +13,7 @@ tenants.register(app)
 demo.register(app)
 sync.register(app)
 same_day.register(app)
+secrets.register(app)
 telephony.register(app)
 
 

@@ -7,13 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from okno.registry import SERVICES
+from services.common.encryption import new_key
 
 OPENAPI_DIR = Path(__file__).resolve().parent.parent / "contracts" / "openapi"
 _SCRATCH = "sqlite://"  # the schema needs an app, not a database
 
 
 def current_documents() -> dict[str, dict[str, Any]]:
-    return {name: service.app(database_url=_SCRATCH, redis_url=None).openapi() for name, service in SERVICES.items()}
+    # A throwaway key: nothing is stored, but integrations does not start without one.
+    scratch = {"database_url": _SCRATCH, "redis_url": None, "secret_keys": new_key()}
+    return {name: service.app(**scratch).openapi() for name, service in SERVICES.items()}
 
 
 def render(document: dict[str, Any]) -> str:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import SecretStr
+
 from okno.registry import SERVICES
 from services.common.settings import ServiceSettings
+
+
+def _default(value: Any) -> str:
+    return repr(value.get_secret_value() if isinstance(value, SecretStr) else value)
 
 
 def environment_names() -> list[tuple[str, str, str]]:
     """(variable, default, description) for the shared settings, then each service's own."""
     rows = [
-        (f"OKNO_{name.upper()}", repr(field.default), field.description or "")
+        (f"OKNO_{name.upper()}", _default(field.default), field.description or "")
         for name, field in ServiceSettings.model_fields.items()
     ]
     for settings in (service.settings for service in SERVICES.values()):
@@ -17,7 +25,7 @@ def environment_names() -> list[tuple[str, str, str]]:
         for name, field in settings.model_fields.items():
             if name in ServiceSettings.model_fields:
                 continue
-            rows.append((f"{prefix}{name.upper()}", repr(field.default), field.description or ""))
+            rows.append((f"{prefix}{name.upper()}", _default(field.default), field.description or ""))
     return rows
 
 

@@ -18,6 +18,10 @@ import pytest
 from redis import Redis
 from sqlalchemy import inspect, text
 
+# The run's key for sealed columns, set before any settings are read (subprocesses inherit it), as a
+# deployment sets OKNO_SECRET_KEYS. Tests that rotate keys use keys of their own.
+os.environ.setdefault("OKNO_SECRET_KEYS", "dGVzdC1rZXktb2Ytb2tuby10ZXN0LXJ1bnMtMDAwMDA=")
+
 from okno.embedded import Okno, build_okno
 from services.common.db import make_engine, normalize_url
 from services.common.migrations import SERVICES, upgrade

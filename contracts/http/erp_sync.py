@@ -63,7 +63,9 @@ class ShopWebhookOut(Strict):
     tenant: str
     url: str
     events: list[str]
-    secret: str  # the shop verifies our signatures with it
+    # The shop verifies our signatures with it. Only in the answer to the PUT that generated it (no secret
+    # sent, no endpoint before): a secret is never read back from Okno after it was set.
+    secret: str | None = None
     enabled: bool
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import signal
 import threading
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from services.common.encryption import SecretKeysMissing, ensure_key_file, keyring_from_settings
 from services.common.logs import configure_logging
 from services.common.migrations import SERVICES, upgrade
 from services.common.runtime import Runtime
@@ -43,6 +45,9 @@ def run(
         raise typer.Exit(1) from None
     settings = ServiceSettings()
     configure_logging(settings.log_level)
+    if keyring_from_settings(settings) is None:  # the embedded default keeps its key beside its SQLite file
+        ensure_key_file(Path(settings.secret_key_file))
+        console.print(f"Stored credentials are encrypted with the key in {settings.secret_key_file} (keep it)")
     url = base_url(host, port)
     okno = build_okno(sandbox=True, base_url=url)  # the demo's providers are the local sandboxes, asked for here
     app = create_embedded_app(okno, on_startup=on_embedded_startup(demo=demo, base_url=url))
@@ -77,6 +82,7 @@ def serve(
 
     _check_service(service)
     configure_logging(ServiceSettings().log_level)
+    _refuse_without_keys(service)
     uvicorn.run(
         f"okno.production:{service}_app",
         factory=True,
@@ -103,7 +109,16 @@ def migrate(service: Annotated[str | None, typer.Argument(help="One service, or 
 def _runtime(service: str) -> Runtime[Any]:
     from okno.registry import SERVICES as REGISTRY
 
-    return REGISTRY[service].runtime()
+    try:
+        return REGISTRY[service].runtime()
+    except SecretKeysMissing as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from None
+
+
+def _refuse_without_keys(service: str) -> None:
+    """Before uvicorn imports the app: one clear line instead of a traceback per worker process."""
+    _runtime(service).engine.dispose()
 
 
 def _stop_on_signals() -> threading.Event:
@@ -137,7 +152,7 @@ def scheduler() -> None:
     from services.common.scheduler import run_jobs
 
     configure_logging(ServiceSettings().log_level)
-    jobs = [job for service in REGISTRY.values() for job in service.periodic_jobs(service.runtime())]
+    jobs = [job for name, service in REGISTRY.items() for job in service.periodic_jobs(_runtime(name))]
     stop = _stop_on_signals()
     console.print(f"scheduler running {len(jobs)} jobs")
     run_jobs(jobs, stop)

@@ -140,7 +140,8 @@ def webhook(
     except (DomainError, ValueError) as error:
         console.print(f"[red]invalid:[/] {error}")
         raise typer.Exit(2) from None
-    console.print(f"{tenant}: events go to {view.url}; verify them with secret {view.secret}")
+    secret = f"verify them with secret {view.secret} (shown once)" if view.secret else "the secret is unchanged"
+    console.print(f"{tenant}: events go to {view.url}; {secret}")
 
 
 @sync.command("deliveries")

@@ -16,6 +16,7 @@ from services.common.capabilities import Capabilities
 from services.common.clock import Clock, utc_now
 from services.common.db import is_sqlite, make_engine
 from services.common.db_async import AsyncEngines, async_url
+from services.common.encryption import install, keyring_from_settings
 from services.common.messaging.broker import make_broker
 from services.common.messaging.consumers import RetryOptions
 from services.common.messaging.dead_letters import DeadLetters, attach_dead_letters
@@ -90,6 +91,9 @@ def build_runtime(
         sweep_grace=timedelta(seconds=settings.outbox_sweep_seconds),
     )
     dead_letters = DeadLetters(dead_letter_model, engine, clock=clock)
+    keyring = keyring_from_settings(settings)
+    if keyring is not None:  # this runtime's settings decide its keys (tests override them per runtime)
+        install(name, keyring)
     broker.declare_queue(queue.value)
     attach_dead_letters(broker, queue.value, dead_letters)
     return Runtime(name, queue, settings, engine, broker, outbox, dead_letters, clock)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -56,6 +56,16 @@ class ServiceSettings(BaseSettings):
         description="Comma-separated addresses or CIDRs of the reverse proxies in front of this service; only "
         "their X-Forwarded-For / X-Forwarded-Proto are believed (default none: the TCP peer is the client)",
     )
+    secret_keys: SecretStr = Field(
+        SecretStr(""),
+        description="Fernet keys that encrypt stored credentials, comma-separated, newest first (`okno secrets "
+        "new-key`); integrations refuses to start without a key",
+    )
+    secret_key_file: str = Field(
+        "okno-secret.key",
+        description="File of Fernet keys (one a line, newest first) read when OKNO_SECRET_KEYS is empty and the "
+        "file exists; `okno run` creates it on first start",
+    )
     service_token: str = Field(
         DEV_SERVICE_TOKEN,
         description="Bearer token services use to call each other and the admin routes",
@@ -71,6 +81,14 @@ class ServiceSettings(BaseSettings):
         from services.common.forwarded import parse_networks
 
         parse_networks(value)  # refuse to start on a typo rather than silently trust nobody (or everybody)
+        return value
+
+    @field_validator("secret_keys")
+    @classmethod
+    def _valid_keys(cls, value: SecretStr) -> SecretStr:
+        from services.common.encryption import KEYS_VARIABLE, parse_keys
+
+        parse_keys(value.get_secret_value(), source=KEYS_VARIABLE)  # a typo must not start a service
         return value
 
     @classmethod

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 from contracts.routing import Queue
 from services.common.clock import Clock, utc_now
+from services.common.encryption import require_keys
 from services.common.runtime import Runtime, build_runtime
 from services.integrations.models import DeadLetter, OutboxMessage
 from services.integrations.settings import IntegrationsSettings
@@ -31,6 +32,8 @@ def build(
         broker=broker,
         clock=clock,
     )
+    # Tenants' webhook secrets, ERP passwords and provider keys are sealed: no key, no integrations.
+    require_keys("integrations", runtime.settings)
     from services.integrations.sandboxes import declare_capabilities
 
     declare_capabilities(runtime.settings, runtime.capabilities)

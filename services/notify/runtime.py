@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 from contracts.routing import Queue
 from services.common.clock import Clock, utc_now
+from services.common.encryption import require_keys
 from services.common.runtime import Runtime, build_runtime
 from services.notify.models import DeadLetter, OutboxMessage
 from services.notify.settings import NotifySettings
@@ -35,6 +36,7 @@ def build(
     from services.notify.telephony.sandbox.credentials import warm_up
 
     if declare_capabilities(runtime.settings, runtime.capabilities):
+        require_keys("notify", runtime.settings)  # the sandbox's credentials are sealed: no key, no sandbox
         warm_up(runtime.engine)
     from services.notify.tasks import consumers
 

@@ -39,6 +39,8 @@ def test_okno_run_serves_every_service_from_a_fresh_directory_within_60_seconds(
         wait_until(lambda: _healthy(base_url) or process.poll() is not None, timeout=60, interval=0.25)
         assert process.poll() is None, process.stdout.read().decode() if process.stdout else "okno run exited"
         assert (tmp_path / "okno.db").exists(), "the embedded default keeps its SQLite file in the working directory"
+        # ...and beside it the key its stored credentials are encrypted with, readable by its owner only.
+        assert (tmp_path / "okno-secret.key").stat().st_mode & 0o777 == 0o600
         ready = httpx.get(f"{base_url}/readyz").json()
         assert ready["status"] == "ok" and ready["checks"]["broker"] == "ok"
         console = httpx.get(f"{base_url}/", follow_redirects=False)

@@ -16,7 +16,9 @@ class WorkerProcess:
         self.service = service
         self.threads = threads
         # Only what the test sets: an engineer's own OKNO_* variables must not leak into the worker.
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("OKNO_")} | env
+        # The key for sealed columns is the deployment's, as the run's (tests/conftest.py).
+        kept = {k: v for k, v in os.environ.items() if not k.startswith("OKNO_") or k == "OKNO_SECRET_KEYS"}
+        self.env = kept | env
         self.log_dir = log_dir
         self.process: subprocess.Popen[bytes] | None = None
         self.started = 0

@@ -8,6 +8,8 @@ from sqlmodel import SQLModel
 
 from services.common.naming import NAMING_CONVENTION
 
+SERVICE = "integrations"  # whose keyring seals this service's secret columns
+
 
 class IntegrationsModel(SQLModel, registry=registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))):
     pass

@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field
 
+from services.common.encryption import sealed_field
 from services.common.types import json_field, utc_field
-from services.integrations.models.base import IntegrationsModel
+from services.integrations.models.base import SERVICE, IntegrationsModel
 
 
 class ShopWebhookEndpoint(IntegrationsModel, table=True):
@@ -24,7 +25,7 @@ class ShopWebhookEndpoint(IntegrationsModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     tenant: str = Field(max_length=64, unique=True)
     url: str = Field(max_length=1000)
-    secret: str = Field(max_length=200)  # "whsec_" + base64 key (Standard Webhooks)
+    secret: str = sealed_field(SERVICE)  # "whsec_" + base64 key (Standard Webhooks), sealed at rest
     events: list[str] = json_field(default_factory=list)  # empty = every event
     enabled: bool = True
     created_at: datetime = utc_field()

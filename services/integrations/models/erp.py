@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field
 
+from services.common.encryption import sealed_field
 from services.common.types import json_field, utc_field
-from services.integrations.models.base import IntegrationsModel
+from services.integrations.models.base import SERVICE, IntegrationsModel
 
 
 class ErpConnection(IntegrationsModel, table=True):
@@ -25,7 +26,7 @@ class ErpConnection(IntegrationsModel, table=True):
     kind: str = Field(max_length=30, default="onec_odata")
     base_url: str = Field(max_length=500)  # …/odata/standard.odata/
     username: str = Field(max_length=200)
-    password: str = Field(max_length=200)
+    password: str = sealed_field(SERVICE)  # sealed at rest (services/common/encryption)
     mapping: dict[str, Any] = json_field(default_factory=dict)  # adapters.erp.onec_mapping.OneCMapping
     pull_interval_seconds: int = 60
     page_size: int = 500

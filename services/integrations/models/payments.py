@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field
 
+from services.common.encryption import sealed_json_field
 from services.common.types import json_field, utc_field
-from services.integrations.models.base import IntegrationsModel
+from services.integrations.models.base import SERVICE, IntegrationsModel
 
 
 class PaymentSetup(IntegrationsModel, table=True):
@@ -21,7 +22,7 @@ class PaymentSetup(IntegrationsModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     tenant: str = Field(max_length=64, unique=True)
     provider: str = Field(max_length=20)  # "yookassa" | "stripe" | "sandbox"
-    settings: dict[str, Any] = json_field(default_factory=dict)
+    settings: dict[str, Any] = sealed_json_field(SERVICE, default_factory=dict)  # keys inside: sealed whole
     link_ttl_minutes: int = 30
     updated_at: datetime = utc_field()
 

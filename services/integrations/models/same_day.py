@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field
 
-from services.common.types import json_field, utc_field
-from services.integrations.models.base import IntegrationsModel
+from services.common.encryption import sealed_json_field
+from services.common.types import utc_field
+from services.integrations.models.base import SERVICE, IntegrationsModel
 
 
 class CourierSetup(IntegrationsModel, table=True):
@@ -23,7 +24,7 @@ class CourierSetup(IntegrationsModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     tenant: str = Field(max_length=64, unique=True)
     provider: str = Field(max_length=20)  # "own" | "cdek"
-    settings: dict[str, Any] = json_field(default_factory=dict)
+    settings: dict[str, Any] = sealed_json_field(SERVICE, default_factory=dict)  # CDEK's secret inside: sealed
     updated_at: datetime = utc_field()
 
 

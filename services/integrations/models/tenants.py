@@ -10,8 +10,9 @@ from datetime import datetime
 
 from sqlmodel import Field
 
+from services.common.encryption import sealed_field
 from services.common.types import utc_field
-from services.integrations.models.base import IntegrationsModel
+from services.integrations.models.base import SERVICE, IntegrationsModel
 
 
 class IntegrationTenant(IntegrationsModel, table=True):
@@ -21,8 +22,9 @@ class IntegrationTenant(IntegrationsModel, table=True):
     slug: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=200)
     country: str = Field(max_length=2, default="RU")
-    webhook_secret: str = Field(max_length=200)  # "whsec_" + base64 key, as the Standard Webhooks spec writes it
-    previous_webhook_secret: str | None = Field(default=None, max_length=200)
+    # "whsec_" + base64 key, as the Standard Webhooks spec writes it; sealed at rest (services/common/encryption)
+    webhook_secret: str = sealed_field(SERVICE)
+    previous_webhook_secret: str | None = sealed_field(SERVICE, nullable=True, default=None)
     previous_secret_expires_at: datetime | None = utc_field(nullable=True, default=None)
     secret_rotated_at: datetime | None = utc_field(nullable=True, default=None)
     active: bool = True

@@ -76,7 +76,8 @@ def erp_connection_view(session: Session, tenant: str) -> ErpConnectionOut:
 def set_shop_webhook(session: Session, tenant: str, body: ShopWebhookIn, *, now: datetime) -> ShopWebhookOut:
     get_tenant(session, tenant)
     endpoint = session.exec(select(ShopWebhookEndpoint).where(ShopWebhookEndpoint.tenant == tenant)).first()
-    endpoint = endpoint or ShopWebhookEndpoint(tenant=tenant, url="", secret=new_webhook_secret(), created_at=now)
+    generated = new_webhook_secret() if endpoint is None and body.secret is None else None
+    endpoint = endpoint or ShopWebhookEndpoint(tenant=tenant, url="", secret=generated or "", created_at=now)
     endpoint.url = str(body.url)
     endpoint.events = list(body.events)
     endpoint.secret = body.secret or endpoint.secret
@@ -84,13 +85,12 @@ def set_shop_webhook(session: Session, tenant: str, body: ShopWebhookIn, *, now:
     endpoint.updated_at = now
     session.add(endpoint)
     session.flush()
-    return shop_webhook_view(session, tenant)
+    # A secret is shown once, in the answer that made it; one the caller sent or set before is never echoed.
+    return shop_webhook_view(session, tenant).model_copy(update={"secret": generated})
 
 
 def shop_webhook_view(session: Session, tenant: str) -> ShopWebhookOut:
     endpoint = session.exec(select(ShopWebhookEndpoint).where(ShopWebhookEndpoint.tenant == tenant)).first()
     if endpoint is None:
         raise ShopWebhookNotConfigured(f"Tenant {tenant!r} has no shop webhook URL.")
-    return ShopWebhookOut(
-        tenant=tenant, url=endpoint.url, events=endpoint.events, secret=endpoint.secret, enabled=endpoint.enabled
-    )
+    return ShopWebhookOut(tenant=tenant, url=endpoint.url, events=endpoint.events, enabled=endpoint.enabled)

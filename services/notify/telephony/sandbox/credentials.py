@@ -18,10 +18,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Field, Session
 
 from services.common.clock import utc_now
+from services.common.encryption import sealed_field
 from services.common.types import utc_field
 from services.notify.tables import NotifyModel
 
 ROW_ID = 1
+SERVICE = "notify"
 log = structlog.get_logger(__name__)
 
 
@@ -30,10 +32,10 @@ class SandboxCredentialsRow(NotifyModel, table=True):
 
     id: int = Field(primary_key=True)
     account_sid: str = Field(max_length=34)
-    auth_token: str = Field(max_length=64)
+    auth_token: str = sealed_field(SERVICE)  # sealed at rest (services/common/encryption)
     api_key_sid: str = Field(max_length=34)
-    api_key_secret: str = Field(max_length=64)
-    ticket_secret: str = Field(max_length=64)
+    api_key_secret: str = sealed_field(SERVICE)
+    ticket_secret: str = sealed_field(SERVICE)
     created_at: datetime = utc_field()
 
 
