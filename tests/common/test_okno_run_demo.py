@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
+from cryptography.fernet import Fernet
 from pytest import MonkeyPatch
 from twilio.request_validator import RequestValidator
 
@@ -87,9 +88,11 @@ def test_send_order_names_the_real_owner_of_the_order(okno_run: RunningOkno) -> 
         _put_on_shift(okno_run, {"op1": "available", "op2": "available", "op3": "available"})
 
 
-def _sandbox_auth_token(database: Path) -> str:
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
-        return str(connection.execute("SELECT auth_token FROM notify_sandbox_credentials").fetchone()[0])
+def _sandbox_auth_token(directory: Path) -> str:
+    """Stored sealed (services/common/encryption), with the key `okno run` keeps beside its database."""
+    with sqlite3.connect(f"file:{directory / 'okno.db'}?mode=ro", uri=True) as connection:
+        sealed = str(connection.execute("SELECT auth_token FROM notify_sandbox_credentials").fetchone()[0])
+    return Fernet((directory / "okno-secret.key").read_text().split()[0]).decrypt(sealed.encode()).decode()
 
 
 def test_every_self_url_follows_the_port_of_okno_run(okno_run: RunningOkno) -> None:
@@ -100,7 +103,7 @@ def test_every_self_url_follows_the_port_of_okno_run(okno_run: RunningOkno) -> N
     # Twilio signs the URL it requested; notify checks against its public URL, which follows the port.
     path = "/notify/twilio/surveys/999999/status"
     form = {"CallSid": "CA" + "0" * 32, "CallStatus": "completed"}
-    validator = RequestValidator(_sandbox_auth_token(okno_run.directory / "okno.db"))
+    validator = RequestValidator(_sandbox_auth_token(okno_run.directory))
     for base, refused in ((okno_run.url, False), ("http://127.0.0.1:8000", True)):
         signature = validator.compute_signature(f"{base}{path}", form)
         answer = httpx.post(f"{okno_run.url}{path}", data=form, headers={"X-Twilio-Signature": signature})
