@@ -86,6 +86,13 @@ def test_a_weak_call_sends_coaching_to_the_supervisor_and_an_upheld_dispute_resc
 
     mine = world.ok("GET", "anna", "/evaluations")
     assert [e["id"] for e in mine] == [first["id"]]
+    closing = next(c for c in mine[0]["criteria"] if c["key"] == "closing")  # the operator reads the titles too
+    assert (closing["section"], closing["title"], closing["answer"]) == (
+        "Closing",
+        "Summed up next steps and closed politely",
+        "no",
+    )
+    assert [c["key"] for c in mine[0]["criteria"]][:2] == ["greeting", "identified"]
     assert world.ok("GET", "boris", "/evaluations") == []
     assert world.call("GET", "boris", f"/evaluations/{first['id']}").status_code == 404
     assert world.ok("GET", "anna", f"/conversations/{call}")["attempt_id"] == call  # her evaluated call

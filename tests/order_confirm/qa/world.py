@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -84,6 +84,29 @@ def local(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=MOSCOW).astimezone(UTC)
 
 
+class Roster(Protocol):
+    tenants: dict[str, int]
+    operators: dict[str, int]
+    calls: list[int]
+    orders: dict[int, int]
+
+
+@dataclass
+class Ids:
+    """The world's ids without a client (the browser test serves the same world over real HTTP)."""
+
+    tenants: dict[str, int] = field(default_factory=dict)
+    operators: dict[str, int] = field(default_factory=dict)
+    calls: list[int] = field(default_factory=list)
+    orders: dict[int, int] = field(default_factory=dict)
+
+
+def build(runtime: OrderConfirmRuntime, ids: Roster) -> None:
+    with transaction(runtime.engine) as session:
+        _staff(session, ids)
+        _calls(session, ids)
+
+
 @dataclass
 class World:
     runtime: OrderConfirmRuntime
@@ -117,7 +140,7 @@ class World:
         return Session(self.runtime.engine)
 
 
-def _staff(session: Session, world: World) -> None:
+def _staff(session: Session, world: Roster) -> None:
     password = hash_password(PASSWORD)
     for slug in ("shop", "rival"):
         tenant = Tenant(slug=slug, name=slug.title(), timezone="Europe/Moscow", language="en", created_at=NOW)
@@ -160,7 +183,7 @@ def _customer(session: Session, tenant_id: int, owner_id: int, n: int) -> Custom
     return customer
 
 
-def _calls(session: Session, world: World) -> None:
+def _calls(session: Session, world: Roster) -> None:
     customers: dict[str, Customer] = {}
     for n, (login, start, disposition, talk, csat, nps, callback) in enumerate(CALLS, start=1):
         tenant_id = world.tenants["rival" if login == "ivan" else "shop"]
@@ -230,8 +253,6 @@ def world(database_url: str) -> Iterator[World]:
     runtime = order_confirm_runtime.build(settings, broker=StubBroker(), clock=clock)
     with TestClient(order_confirm_app.create_app(runtime)) as api:
         instance = World(runtime, api, clock)
-        with transaction(runtime.engine) as session:
-            _staff(session, instance)
-            _calls(session, instance)
+        build(runtime, instance)
         yield instance
     runtime.engine.dispose()

@@ -138,6 +138,18 @@ class EvaluationView(BaseModel):
                     "critical_failures": [],
                     "failed": ["closing"],
                     "answers": ANSWERS_EXAMPLE,
+                    "criteria": [
+                        {
+                            "key": "closing",
+                            "section": "Closing",
+                            "title": "Summed up next steps and closed politely",
+                            "description": "",
+                            "weight": 10,
+                            "critical": False,
+                            "answers": ["yes", "partly", "no", "na"],
+                            "answer": "no",
+                        }
+                    ],
                     "comments": [{**COMMENT_EXAMPLE, "author_id": 12}],
                     "reason": None,
                     "supersedes_id": None,
@@ -167,6 +179,7 @@ class EvaluationView(BaseModel):
     critical_failures: list[str]
     failed: list[str]
     answers: dict[str, str]
+    criteria: list[dict[str, Any]] = Field(description="The scorecard version's criteria in order, with the answers")
     comments: list[dict[str, Any]]
     reason: str | None
     supersedes_id: int | None

@@ -99,6 +99,7 @@ def view(session: Session, row: QaEvaluation) -> dict[str, Any]:
     ).all()
     dispute = disputes.dispute_of(session, row.lineage) if row.kind == REGULAR else None
     acknowledgement = session.get(QaAcknowledgement, row.id)
+    answers = answers_of(session, row)
     return {
         "id": row.id,
         "version": row.version,
@@ -120,7 +121,8 @@ def view(session: Session, row: QaEvaluation) -> dict[str, Any]:
         "possible_points": row.possible_points,
         "critical_failures": row.critical_failures,
         "failed": row.failed,
-        "answers": answers_of(session, row),
+        "answers": answers,
+        "criteria": _criteria(version.document, answers),
         "comments": [
             {"criterion_key": c.criterion_key, "at_seconds": c.at_seconds, "text": c.text, "author_id": c.author_id}
             for c in comments
@@ -149,6 +151,24 @@ def dispute_view(dispute: Any) -> dict[str, Any]:
         "resolved_at": dispute.resolved_at,
         "rescored_evaluation_id": dispute.rescored_evaluation_id,
     }
+
+
+def _criteria(document: dict[str, Any], answers: dict[str, str]) -> list[dict[str, Any]]:
+    """The scorecard version's criteria in order, each with its answer: what the operator reads."""
+    return [
+        {
+            "key": c["key"],
+            "section": section["title"],
+            "title": c["title"],
+            "description": c.get("description", ""),
+            "weight": c["weight"],
+            "critical": c.get("critical", False),
+            "answers": c["answers"],
+            "answer": answers.get(c["key"]),
+        }
+        for section in document["sections"]
+        for c in section["criteria"]
+    ]
 
 
 def is_draft(row: QaEvaluation) -> bool:

@@ -1,5 +1,6 @@
 // Every word of the console in Russian and English. A key missing in one language falls back to English.
 import { PLANNING_MESSAGES } from "./messages-planning.js";
+import { QA_MESSAGES } from "./messages-qa.js";
 import { REPORT_MESSAGES } from "./messages-reports.js";
 
 const en = {
@@ -420,6 +421,6 @@ const ru = {
 
 // The reports dashboard, the shop manager's pages and the planning page keep their words in their own modules.
 export const MESSAGES = {
-  en: { ...en, ...REPORT_MESSAGES.en, ...PLANNING_MESSAGES.en },
-  ru: { ...ru, ...REPORT_MESSAGES.ru, ...PLANNING_MESSAGES.ru },
+  en: { ...en, ...REPORT_MESSAGES.en, ...PLANNING_MESSAGES.en, ...QA_MESSAGES.en },
+  ru: { ...ru, ...REPORT_MESSAGES.ru, ...PLANNING_MESSAGES.ru, ...QA_MESSAGES.ru },
 };

@@ -6,6 +6,9 @@ import { QueuePage } from "./queue.js";
 import { AuditPage } from "./audit.js";
 import { OrdersSearchPage } from "./orders-search.js";
 import { PlanningPage } from "./planning.js";
+import { MyEvaluationsPage } from "./my-evaluations.js";
+import { QaEvaluatePage } from "./qa-evaluate.js";
+import { QaQueuePage } from "./qa-queue.js";
 import { ReportsPage } from "./reports.js";
 import { SurveysPage } from "./surveys.js";
 
@@ -19,4 +22,8 @@ export const PAGES = [
   { id: "audit", pattern: "/audit", href: "/audit", label: "nav.audit", key: "l", roles: ["client_manager", "supervisor", "admin"], component: AuditPage },
   { id: "surveys", pattern: "/surveys", href: "/surveys", label: "nav.surveys", key: "v", roles: ["client_manager", "supervisor", "admin"], component: SurveysPage },
   { id: "planning", pattern: "/planning", href: "/planning", label: "nav.planning", key: "p", roles: ["client_manager", "supervisor", "admin"], component: PlanningPage },
+  // Quality assurance: the QA queue and evaluation form; an operator's own evaluations and the kudos wall.
+  { id: "qa", pattern: "/qa", href: "/qa", label: "nav.qa", key: "u", roles: ["qa", "supervisor"], component: QaQueuePage },
+  { id: "qa-evaluate", pattern: "/qa/evaluate/:attempt", roles: ["qa"], component: QaEvaluatePage },
+  { id: "my-evaluations", pattern: "/evaluations", href: "/evaluations", label: "nav.my_evaluations", key: "i", roles: ["operator"], component: MyEvaluationsPage },
 ];
