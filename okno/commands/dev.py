@@ -55,6 +55,18 @@ def write_openapi() -> None:
         typer.echo(f"wrote {path}")
 
 
+docs = typer.Typer(help="Documentation generated from the code (docs/vocabulary.md, docs/outcomes.md).")
+
+
+@docs.command("write")
+def write_docs() -> None:
+    """Regenerate the pages written from the code's vocabularies and contracts (review the diff!)."""
+    from okno.generated_docs import write_pages
+
+    for path in write_pages():
+        typer.echo(f"wrote {path}")
+
+
 def settings_table() -> None:
     """Print every setting (environment variable, default, meaning) as the README's Markdown table."""
     from okno.settings_doc import markdown_table
@@ -66,3 +78,4 @@ def register(app: typer.Typer) -> None:
     app.command("settings")(settings_table)
     app.add_typer(migration, name="migration")
     app.add_typer(openapi, name="openapi")
+    app.add_typer(docs, name="docs")
