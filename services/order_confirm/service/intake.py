@@ -67,11 +67,15 @@ def lock_customer(session: Session, tenant: Tenant, snapshot: OrderSnapshot, *, 
         "updated_at": now,
     }
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(Customer).values(**values).on_conflict_do_nothing(index_elements=["tenant_id", "phone_key"])
-    # A customer without orders shows on no console; their first order (ORM, below) wakes the streams.
-    session.execute(insert.execution_options(**{streams_watch.NOTED: True}))
-    query = select(Customer).where(Customer.tenant_id == tenant.id, Customer.phone_key == identity.key)
-    customer = session.exec(query.with_for_update()).one()
+    insert = dialect.insert(Customer).values(**values)
+    # One round trip: the conflict's no-op update locks an existing customer's row and returns it, like
+    # SELECT ... FOR UPDATE would (it sets no column a trigger or a stream watches). A customer without orders
+    # shows on no console; their first order (ORM, below) wakes the streams.
+    upsert = insert.on_conflict_do_update(
+        index_elements=["tenant_id", "phone_key"], set_={"updated_at": col(Customer.updated_at)}
+    ).returning(Customer)
+    options = {streams_watch.NOTED: True, "populate_existing": True}
+    customer: Customer = session.scalars(upsert, execution_options=options).one()
     # The latest order names the customer; an order without an email keeps the one we know.
     name, email = snapshot.customer.name[:200], snapshot.customer.email or customer.email
     if (customer.name, customer.email) != (name, email):
@@ -98,8 +102,19 @@ def _create(session: Session, customer: Customer, snapshot: OrderSnapshot, *, no
         order.closed_at, order.close_reason = now, OrderStatus.CANCELLED_BY_SHOP.value
     session.add(order)
     session.flush()
-    write_items(session, order, snapshot)
     assert order.id is not None
+    # Nothing below reads what it writes: the items, timeline events, audit entries, the task and the owner's
+    # turn go out in one flush at commit, a multi-row INSERT per table instead of a statement per row.
+    with session.no_autoflush:
+        _record_new_order(session, customer, order, snapshot, now=now)
+    return order
+
+
+def _record_new_order(
+    session: Session, customer: Customer, order: Order, snapshot: OrderSnapshot, *, now: datetime
+) -> None:
+    assert order.id is not None
+    write_items(session, order, snapshot, fresh=True)
     flags = " (phone number does not parse: flagged for a supervisor)" if customer.bad_phone else ""
     timeline.add_event(
         session,
@@ -120,9 +135,8 @@ def _create(session: Session, customer: Customer, snapshot: OrderSnapshot, *, no
         tenant_id=order.tenant_id,
         after=summary(order),
     )
-    if not cancelled:
+    if snapshot.event is not OrderEventType.CANCELLED:
         _open_confirmation_task(session, customer, order, now=now, note=None)
-    return order
 
 
 def _open_confirmation_task(
@@ -146,7 +160,6 @@ def _open_confirmation_task(
         created_at=now,
     )
     session.add_all([order, task])
-    session.flush()
     audit.record(
         session,
         now=now,

@@ -60,9 +60,11 @@ def new_order(snapshot: OrderSnapshot, *, tenant_id: int, customer_id: int, stat
     )
 
 
-def write_items(session: Session, order: Order, snapshot: OrderSnapshot) -> None:
+def write_items(session: Session, order: Order, snapshot: OrderSnapshot, *, fresh: bool = False) -> None:
+    """Replace the order's items; `fresh` for an order inserted in this transaction, which has none yet."""
     assert order.id is not None
-    session.exec(delete(OrderItem).where(col(OrderItem.order_id) == order.id))
+    if not fresh:
+        session.exec(delete(OrderItem).where(col(OrderItem.order_id) == order.id))
     for row in item_rows(snapshot):
         session.add(OrderItem(tenant_id=order.tenant_id, order_id=order.id, **row))
 

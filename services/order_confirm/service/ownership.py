@@ -52,9 +52,9 @@ def owner_candidates(session: Session, tenant_id: int) -> list[tuple[Operator, O
         )
         .order_by(col(Operator.id))
     )
-    operators = list(session.exec(query))
-    counts = active_customer_counts(session, [op.id for op in operators if op.id is not None])
-    return [(op, _candidate(op, counts[op.id])) for op in operators if op.id is not None]
+    # Reloaded, not taken from the identity map: the loads must be the database's, as of the tenant's turn.
+    operators = list(session.exec(query.execution_options(populate_existing=True)))
+    return [(op, _candidate(op, op.active_customers)) for op in operators if op.id is not None]
 
 
 def _candidate(operator: Operator, active: int) -> OwnerCandidate:
@@ -99,7 +99,7 @@ def assign_owner(session: Session, customer: Customer, *, now: datetime) -> Oper
         before={"owner_id": None},
         after={"owner_id": owner.id},
     )
-    session.flush()
+    # No flush here: the caller's next query (autoflush) or commit writes it, batched with what else is pending.
     return owner
 
 
