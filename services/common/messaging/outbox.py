@@ -6,6 +6,7 @@ down, process killed between commit and publish). Both may publish a row twice; 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -110,7 +111,17 @@ class Outbox:
             # The session still holds its connection during after_commit; publishing there needs a second
             # one, and under load every pooled connection ends up waiting for a second (pool starvation).
             # after_transaction_end of the root transaction runs once its connection is back in the pool.
-            event.listen(session, "after_transaction_end", lambda *_: self.publish_pending(ids), once=True)
+            event.listen(session, "after_transaction_end", lambda *_: self._relay(ids), once=True)
+
+    def _relay(self, ids: list[int]) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a sync session in a worker or threadpool thread: publish right here
+            self.publish_pending(ids)
+            return
+        # An AsyncSession committed on the event loop: the relay's sync reads, writes and broker call would
+        # block the loop (on SQLite, while another request's transaction waits for the loop to finish).
+        loop.run_in_executor(None, self.publish_pending, ids)
 
     def publish_pending(self, ids: list[int] | None = None, *, limit: int = 500) -> int:
         """Publish unsent rows (the given ones, or the oldest past the grace period); returns how many."""
