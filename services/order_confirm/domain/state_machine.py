@@ -3,6 +3,7 @@
 awaiting_call -> in_call -> confirmed | confirmed_with_changes | cancelled | callback_scheduled | no_answer
                                      | awaiting_payment (same-day prepayment) | unreachable
 no_answer / callback_scheduled -> in_call -> ... ; after the last retry -> unreachable.
+unreachable -> in_call reopens the order (service/calls.py): the retry policy counts again from there.
 The shop may cancel any order that is not closed yet (cancelled_by_shop).
 """
 

@@ -46,6 +46,9 @@ class Order(OrderConfirmModel, table=True):
     received_at: datetime = utc_field()
     first_attempt_at: datetime | None = utc_field(nullable=True, default=None)
     attempts_count: int = 0
+    # A call on an unreachable order reopens it and the retry policy counts again from here
+    # (service/calls.py): attempts_count at the latest reopening.
+    attempts_before_reopen: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     closed_at: datetime | None = utc_field(nullable=True, default=None)
     close_reason: str | None = Field(default=None, max_length=50)
     close_comment: str | None = Field(default=None, sa_type=Text)

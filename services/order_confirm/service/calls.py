@@ -60,6 +60,50 @@ def set_status(session: Session, scope: Scope, order: Order, target: OrderStatus
     )
 
 
+def _begin_call(session: Session, scope: Scope, order: Order, now: datetime) -> None:
+    if order.status == OrderStatus.UNREACHABLE:
+        _reopen(session, scope, order, now)
+    set_status(session, scope, order, OrderStatus.IN_CALL, now)
+
+
+def _reopen(session: Session, scope: Scope, order: Order, now: datetime) -> None:
+    """A call on an unreachable order (the customer called back, the shop fixed the number) opens it again:
+    the retry policy counts from here, so its next unanswered call is retried instead of making it
+    unreachable at once, and the shop hears `order.unreachable` again only if the policy gives up again."""
+    before: dict[str, object] = {
+        "status": order.status,
+        "closed_at": order.closed_at.isoformat() if order.closed_at else None,
+        "close_reason": order.close_reason,
+        "attempts_before_reopen": order.attempts_before_reopen,
+    }
+    order.closed_at, order.close_reason, order.close_comment = None, None, None
+    order.attempts_before_reopen = order.attempts_count
+    session.add(order)
+    audit.record(
+        session,
+        now=now,
+        actor=scope.operator,
+        action="order.reopened",
+        entity="order",
+        entity_id=order.id or 0,
+        tenant_id=order.tenant_id,
+        before=before,
+        after={"attempts_before_reopen": order.attempts_before_reopen},
+    )
+    customer = session.get(Customer, order.customer_id)
+    assert customer is not None
+    timeline.add_event(
+        session,
+        customer,
+        now=now,
+        kind="order_reopened",
+        summary=f"Order {order.external_id} reopened: called again after it was unreachable",
+        order_id=order.id,
+        actor=scope.operator,
+        details={"attempts_before": order.attempts_count},
+    )
+
+
 def start_call(session: Session, runtime: OrderConfirmRuntime, scope: Scope, order_id: int, now: datetime) -> Attempt:
     """The operator dials: the order is in_call and an open attempt holds the start time. Repeating it
     while the call is open returns the same attempt."""
@@ -70,7 +114,7 @@ def start_call(session: Session, runtime: OrderConfirmRuntime, scope: Scope, ord
             raise CallInProgress("Another operator is already on a call about this order.")
         return current
     task = queue.take_lease(session, scope, order, now, _lease(runtime))
-    set_status(session, scope, order, OrderStatus.IN_CALL, now)
+    _begin_call(session, scope, order, now)
     attempt = Attempt(
         tenant_id=order.tenant_id,
         order_id=order.id or 0,
@@ -103,7 +147,7 @@ def record_attempt(
     task = queue.take_lease(session, scope, order, now, _lease(runtime))
     if attempt is None:
         if order.status != OrderStatus.IN_CALL:
-            set_status(session, scope, order, OrderStatus.IN_CALL, now)
+            _begin_call(session, scope, order, now)
         attempt = Attempt(
             tenant_id=order.tenant_id,
             order_id=order.id or 0,
@@ -182,7 +226,8 @@ def _no_conversation(
     now: datetime,
 ) -> None:
     policy = tenant_policy(session, order.tenant_id)
-    retry_at = next_attempt_at(policy.retry, order.attempts_count, now, ZoneInfo(customer.timezone))
+    attempts = order.attempts_count - order.attempts_before_reopen  # the policy counts from the last reopening
+    retry_at = next_attempt_at(policy.retry, attempts, now, ZoneInfo(customer.timezone))
     if retry_at is None:
         _close(session, scope, order, OrderStatus.UNREACHABLE, attempt=attempt, now=now)
         outcomes.order_unreachable(session, runtime.outbox, order, scope.operator, now=now)
