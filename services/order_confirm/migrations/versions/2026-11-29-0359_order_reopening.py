@@ -4,7 +4,7 @@ A call on an unreachable order reopens it and the retry policy counts from there
 column with a default is done in place on SQLite too, so the order triggers of active_customer_counters stay.
 
 Revision ID: 5a9cb942c113
-Revises: 71cfa64e426d
+Revises: 02d24e173b94
 Create Date: 2026-11-29 03:59:41.413452
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5a9cb942c113"
-down_revision: str | Sequence[str] | None = "71cfa64e426d"
+down_revision: str | Sequence[str] | None = "02d24e173b94"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
