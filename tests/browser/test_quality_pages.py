@@ -133,3 +133,51 @@ def test_evaluate_by_keyboard_then_the_operator_disputes_and_the_supervisor_is_t
     assert dispute["reason"] == "Я попрощалась после удержания"
     assert task["evaluation_id"] == evaluation["id"]
     assert not errors, "\n".join(errors)
+
+
+GOOD = {
+    "greeting": "yes", "identified": "yes", "read_back": "yes", "delivery_payment": "yes", "same_day_offered": "na",
+    "objections": "na", "disposition": "yes", "closing": "yes", "prices_correct": "yes", "personal_data_safe": "yes",
+    "polite": "yes",
+}  # fmt: skip
+
+
+def test_the_shop_calibrates_by_keyboard_reads_quality_and_praises_an_operator(
+    browser: Browser, quality: Quality
+) -> None:
+    errors: list[str] = []
+    call, masha = quality.ids.calls[5], quality.ids.operators["masha"]
+    with quality.api("kira") as api:
+        draft = api.post("/evaluations", json={"attempt_id": call}).json()
+        saved = api.put(f"/evaluations/{draft['id']}", json={"revision": 1, "answers": GOOD}).json()
+        assert api.post(f"/evaluations/{draft['id']}/submit", json={"revision": saved["revision"]}).status_code == 200
+        body = {"attempt_id": call, "participants": [quality.ids.operators["kira"], masha], "title": "Декабрь"}
+        calibration = api.post("/calibrations", json=body).json()
+        own = api.post(f"/calibrations/{calibration['id']}/evaluation").json()
+        saved = api.put(f"/evaluations/{own['id']}", json={"revision": 1, "answers": GOOD}).json()
+        api.post(f"/evaluations/{own['id']}/submit", json={"revision": saved["revision"]})
+
+    page = sign_in(browser, quality.base_url, "masha", errors)
+    page.keyboard.press("h")
+    page.get_by_test_id("qa-reports").wait_for()
+    page.get_by_test_id("qa-from").fill("2026-11-30")
+    expect(page.get_by_test_id("qa-quality")).to_contain_text("Anna")
+    expect(page.get_by_test_id("qa-criteria")).to_contain_text("Polite throughout the call")
+    page.screenshot(path=str(DOCS / "quality-reports.png"))
+    entry = page.locator(f"[data-testid=qa-calibration][data-id='{calibration['id']}']")
+    entry.get_by_role("button", name="Оценить").click()
+    page.get_by_test_id("qa-evaluate").wait_for()
+    for key in ["y", "y", "y", "y", "a", "a", "y", "p", "y", "y", "y"]:  # closing "partly": 75 / 80 = 93.75 %
+        page.keyboard.press(key)
+    page.keyboard.press("Control+Enter")
+    expect(page.get_by_test_id("qa-score")).to_have_text("Отправлено: 93.75 %")
+    page.keyboard.press("Escape")
+    expect(entry).to_contain_text("разброс 6.25 б. (цель ≤ 5)")
+
+    recent = page.get_by_test_id("qa-recent").locator("tr", has_text="100 %").first
+    recent.get_by_role("button", name="Благодарность").click()
+    expect(page.get_by_role("status")).to_contain_text("Благодарность для Anna отправлена")
+    operator = sign_in(browser, quality.base_url, "anna", errors)
+    operator.keyboard.press("i")
+    expect(operator.get_by_test_id("kudos-wall")).to_contain_text("Masha → Anna")
+    assert not errors, "\n".join(errors)

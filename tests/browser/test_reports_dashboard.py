@@ -76,13 +76,14 @@ def test_the_shop_manager_reads_the_dashboard_and_drills_down_to_the_orders_behi
     errors: list[str] = []
     page = sign_in(browser, reports_console, "masha", errors)
     nav = page.locator("header nav a")
-    expect(nav).to_have_count(5)
+    expect(nav).to_have_count(6)
     assert [text.split()[0] for text in nav.all_inner_texts()] == [
         "Отчёты",
         "Заказы",
         "Журнал",
         "Оценки",
         "Планирование",
+        "Качество",
     ]
 
     page.get_by_test_id("report-from").fill("2026-11-23")
@@ -173,5 +174,5 @@ def test_a_supervisor_gets_the_dashboard_beside_the_floor_and_the_rival_shop_see
 
     sveta = sign_in(browser, reports_console, "sveta", errors)
     labels = [text.split()[0] for text in sveta.locator("header nav a").all_inner_texts()]
-    assert "Отчёты" in labels and "Планирование" in labels and len(labels) == 7
+    assert "Отчёты" in labels and "Планирование" in labels and "Качество" in labels and len(labels) == 9
     assert not errors, errors

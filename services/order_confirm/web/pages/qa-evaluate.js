@@ -48,20 +48,29 @@ function Criterion({ criterion, focused, onAnswer, onFocus, readOnly }) {
   </li>`;
 }
 
-function useEvaluation(tenant, attempt) {
+// A regular evaluation of a call (QA), or one's own evaluation in a calibration (QA, supervisors, the shop).
+function startEvaluation(tenant, params) {
+  return params.calibration
+    ? post(qaPath(tenant, `/calibrations/${params.calibration}/evaluation`))
+    : post(qaPath(tenant, "/evaluations"), { attempt_id: Number(params.attempt) });
+}
+
+function useEvaluation(tenant, params) {
   const [state, setState] = useState({ call: null, evaluation: null, error: null, saving: false });
   const latest = useRef(null);
   const chain = useRef(Promise.resolve());
   useEffect(() => {
     if (!tenant) return;
-    Promise.all([get(qaPath(tenant, `/conversations/${attempt}`)), post(qaPath(tenant, "/evaluations"), { attempt_id: Number(attempt) })]).then(
-      ([call, evaluation]) => {
-        latest.current = evaluation;
-        setState({ call, evaluation, error: null, saving: false });
-      },
-      (error) => setState((s) => ({ ...s, error: error.message })),
-    );
-  }, [tenant, attempt]);
+    startEvaluation(tenant, params)
+      .then(async (evaluation) => [await get(qaPath(tenant, `/conversations/${evaluation.attempt_id}`)), evaluation])
+      .then(
+        ([call, evaluation]) => {
+          latest.current = evaluation;
+          setState({ call, evaluation, error: null, saving: false });
+        },
+        (error) => setState((s) => ({ ...s, error: error.message })),
+      );
+  }, [tenant, params.attempt, params.calibration]);
   // Saves run one after another, each with the revision the previous one returned.
   const save = (change) => {
     chain.current = chain.current.then(async () => {
@@ -95,7 +104,8 @@ export function QaEvaluatePage({ params }) {
   useLanguage();
   useStylesheet("reports.css");
   const tenant = useQaTenant();
-  const [state, save, submit] = useEvaluation(tenant, params.attempt);
+  const [state, save, submit] = useEvaluation(tenant, params);
+  const back = params.calibration ? "/qa/reports" : "/qa";
   const [cursor, setCursor] = useState(0);
   const [comment, setComment] = useState({ text: "", at: "" });
   const commentBox = useRef(null);
@@ -120,7 +130,7 @@ export function QaEvaluatePage({ params }) {
     ...Object.entries(KEYS).map(([key, value]) => ({ key, label: t("qa.answer_key", { answer: t(`qa.answer.${value}`) }), run: () => answer(criteria[cursor], value) })),
     { key: "c", label: t("qa.comment"), run: () => commentBox.current?.focus() },
     { key: "ctrl+Enter", label: t("qa.submit"), run: () => (readOnly ? null : submit()), disabled: readOnly },
-    { key: "Escape", label: t("qa.back"), run: () => navigate("/qa") },
+    { key: "Escape", label: t("qa.back"), run: () => navigate(back) },
   ]);
   if (state.error && !evaluation) return html`<p class="error" role="alert">${state.error}</p>`;
   if (!evaluation || !state.call) return html`<p class="muted">…</p>`;

@@ -13,7 +13,7 @@ function Reasons({ reasons }) {
   return reasons.map((r) => html`<span key=${r.kind} class=${`badge reason-${r.kind}`}>${t(`qa.reason.${r.kind}`)}</span> `);
 }
 
-export function QaQueuePage() {
+export function QaQueuePage({ me }) {
   useLanguage();
   useStylesheet("reports.css");
   const tenant = useQaTenant();
@@ -28,11 +28,13 @@ export function QaQueuePage() {
     );
   }, [tenant, week]);
   const items = state.queue?.items ?? [];
-  const open = (item) => item && navigate(`/qa/evaluate/${item.attempt_id}`);
+  // Supervisors read their team's queue; the quality department evaluates.
+  const evaluates = me.operator.role === "qa";
+  const open = (item) => evaluates && item && navigate(`/qa/evaluate/${item.attempt_id}`);
   useShortcuts([
     { key: "ArrowDown", label: t("qa.next_criterion"), run: () => setCursor((c) => Math.min(c + 1, items.length - 1)) },
     { key: "ArrowUp", label: t("qa.previous_criterion"), run: () => setCursor((c) => Math.max(c - 1, 0)) },
-    { key: "Enter", label: t("qa.evaluate"), run: () => open(items[cursor]) },
+    evaluates && { key: "Enter", label: t("qa.evaluate"), run: () => open(items[cursor]) },
   ]);
   return html`<div class="reports" data-testid="qa-queue">
     <h2>${t("nav.qa")} ${state.queue && html`<span class="muted">${state.queue.label}</span>`}</h2>
