@@ -28,6 +28,9 @@ class Envelope(BaseModel, Generic[PayloadT]):
     occurred_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
     schema_version: int = 1
     request_id: str | None = None
+    # The publisher's queue: where consumers send their receipts (contracts/receipts.py). None for messages
+    # nobody waits a receipt for.
+    source: str | None = None
     payload: PayloadT
 
 
@@ -42,4 +45,5 @@ class RawEnvelope(BaseModel):
     occurred_at: AwareDatetime
     schema_version: int
     request_id: str | None = None
+    source: str | None = None
     payload: dict[str, Any]

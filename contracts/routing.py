@@ -90,6 +90,14 @@ ROUTES: dict[MessageType, tuple[Queue, ...]] = {
 }
 
 
+# A consumer's receipt for messages it has settled goes back to the publisher's queue, whichever that is.
+RECEIPT_TYPE = "messages.settled"
+
+
+def receipt_route(publisher: Queue) -> Route:
+    return Route(RECEIPT_TYPE, publisher)
+
+
 def routes_for(message_type: str) -> list[Route]:
     """Every (queue, actor) a message of this type is delivered to."""
     return [Route(message_type, queue) for queue in ROUTES[MessageType(message_type)]]

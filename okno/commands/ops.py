@@ -164,7 +164,7 @@ def check() -> None:
     from services.common.messaging.broker import broker_reachable
     from services.common.settings import DEV_SERVICE_TOKEN
 
-    table = Table("service", "database", "database ok", "broker", "broker ok")
+    table = Table("service", "database", "database ok", "broker", "broker ok", "messages")
     failures = 0
     for service in SERVICES:
         runtime = _runtime(service)
@@ -177,11 +177,24 @@ def check() -> None:
             db_detail,
             runtime.settings.redis_url or "in-process",
             broker_detail,
+            _settlement_report(runtime) if db_ok else "-",
         )
         if runtime.settings.service_token == DEV_SERVICE_TOKEN:
             console.print(f"[yellow]warning[/]: {service} uses the development service token")
     console.print(table)
     raise typer.Exit(1 if failures else 0)
+
+
+def _settlement_report(runtime: Runtime[Any]) -> str:
+    """Published messages no consumer settled within the grace period, and re-sends so far."""
+    from sqlmodel import Session
+
+    with Session(runtime.engine) as session:
+        overdue = runtime.settlement.overdue(session, runtime.clock())
+        republished = runtime.settlement.republished(session)
+    if overdue:
+        console.print(f"[yellow]warning[/]: {runtime.name} has {overdue} published messages no consumer settled")
+    return f"{overdue} unsettled overdue, {republished} republished"
 
 
 def dead_letters(

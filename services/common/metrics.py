@@ -18,7 +18,7 @@ import structlog
 from fastapi import FastAPI
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -105,7 +105,24 @@ def _messaging_metrics(session: Session, runtime: Runtime[Any], now: datetime) -
     )
     for queue_name, count in rows:
         waiting.add_metric([runtime.name, queue_name], int(count))
-    yield from (unsent, lag, waiting)
+    yield from (unsent, lag, waiting, *_settlement_metrics(session, runtime, now))
+
+
+def _settlement_metrics(session: Session, runtime: Runtime[Any], now: datetime) -> Iterator[Metric]:
+    overdue = GaugeMetricFamily(
+        "okno_outbox_unsettled_overdue",
+        "Published messages no consumer reported settled within the grace period (the next reconciliation "
+        "publishes them again)",
+        labels=["service"],
+    )
+    overdue.add_metric([runtime.name], runtime.settlement.overdue(session, now))
+    republished = CounterMetricFamily(
+        "okno_outbox_republished",
+        "Messages published again because no consumer reported them settled (e.g. Redis came back empty)",
+        labels=["service"],
+    )
+    republished.add_metric([runtime.name], runtime.settlement.republished(session))
+    yield from (overdue, republished)
 
 
 def age_seconds(moment: datetime | None, now: datetime) -> float:

@@ -21,6 +21,7 @@ from services.common.messaging.broker import make_broker
 from services.common.messaging.consumers import RetryOptions
 from services.common.messaging.dead_letters import DeadLetters, attach_dead_letters
 from services.common.messaging.outbox import Outbox
+from services.common.messaging.settlement import Settlement, bind_settlement
 from services.common.messaging.tables import DeadLetterColumns, OutboxColumns
 from services.common.request_gate import RequestGate
 from services.common.scheduler import PeriodicJob
@@ -38,6 +39,7 @@ class Runtime(Generic[SettingsT]):
     broker: dramatiq.Broker
     outbox: Outbox
     dead_letters: DeadLetters
+    settlement: Settlement
     clock: Clock = utc_now
     capabilities: Capabilities = field(default_factory=Capabilities)
     # Shared by every runtime on the same sync engine (the embedded process runs three on one).
@@ -59,7 +61,12 @@ class Runtime(Generic[SettingsT]):
                 f"{self.name}.outbox_sweep",
                 self.settings.outbox_sweep_seconds,
                 self.outbox.sweep,
-            )
+            ),
+            PeriodicJob(
+                f"{self.name}.outbox_reconcile",
+                self.settings.outbox_reconcile_seconds,
+                self.settlement.republish_unsettled,
+            ),
         ]
 
 
@@ -89,14 +96,18 @@ def build_runtime(
         broker,
         clock=clock,
         sweep_grace=timedelta(seconds=settings.outbox_sweep_seconds),
+        source=queue.value,
     )
     dead_letters = DeadLetters(dead_letter_model, engine, clock=clock)
     keyring = keyring_from_settings(settings)
     if keyring is not None:  # this runtime's settings decide its keys (tests override them per runtime)
         install(name, keyring)
+    settlement = Settlement(outbox, timedelta(seconds=settings.outbox_settle_grace_seconds))
     broker.declare_queue(queue.value)
     attach_dead_letters(broker, queue.value, dead_letters)
-    return Runtime(name, queue, settings, engine, broker, outbox, dead_letters, clock)
+    runtime = Runtime(name, queue, settings, engine, broker, outbox, dead_letters, settlement, clock)
+    bind_settlement(broker, queue, settlement, runtime.retry)
+    return runtime
 
 
 _companions_lock = threading.Lock()

@@ -71,6 +71,15 @@ class ServiceSettings(BaseSettings):
         description="Bearer token services use to call each other and the admin routes",
     )
     outbox_sweep_seconds: float = Field(10.0, description="How often unsent outbox messages are republished")
+    outbox_settle_grace_seconds: float = Field(
+        900.0,
+        gt=0,
+        description="A published message its consumer has not reported settled (applied or dead-lettered) after "
+        "this long is published again (a Redis that came back empty); keep it above the consumers' retry span",
+    )
+    outbox_reconcile_seconds: float = Field(
+        60.0, gt=0, description="How often the scheduler republishes messages overdue for settlement"
+    )
     max_retries: int = Field(8, description="Consumer retries before a message is dead-lettered")
     min_backoff_ms: int = Field(1_000, description="First retry delay in ms (doubles each retry)")
     max_backoff_ms: int = Field(300_000, description="Longest retry delay in ms")

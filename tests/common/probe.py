@@ -23,7 +23,8 @@ from services.common.clock import Clock
 from services.common.messaging.consumers import ConsumerRegistry, RetryOptions
 from services.common.messaging.dead_letters import DeadLetters, attach_dead_letters
 from services.common.messaging.outbox import Outbox
-from services.common.messaging.tables import DeadLetterColumns, InboxColumns, OutboxColumns
+from services.common.messaging.settlement import Settlement, bind_settlement
+from services.common.messaging.tables import DeadLetterColumns, InboxColumns, OutboxColumns, outbox_indexes
 
 
 class ProbeModel(SQLModel, registry=registry()):
@@ -32,6 +33,7 @@ class ProbeModel(SQLModel, registry=registry()):
 
 class ProbeOutbox(ProbeModel, OutboxColumns, table=True):
     __tablename__ = "probe_outbox"
+    __table_args__ = outbox_indexes("probe_outbox")
 
 
 class ProbeInbox(ProbeModel, InboxColumns, table=True):
@@ -65,6 +67,7 @@ class Probe:
     broker: dramatiq.Broker
     outbox: Outbox
     dead_letters: DeadLetters
+    settlement: Settlement
     failing: bool = False
     calls: list[str] = field(default_factory=list)
 
@@ -111,12 +114,19 @@ def on_order_confirmed(probe: Probe, session: Session, envelope: RawEnvelope, pa
 def running_probe(engine: Engine, broker: dramatiq.Broker, clock: Clock, *, worker: bool = True) -> Iterator[Probe]:
     ProbeModel.metadata.drop_all(engine)
     ProbeModel.metadata.create_all(engine)
-    outbox = Outbox(ProbeOutbox, engine, broker, clock=clock, sweep_grace=timedelta(seconds=10))
+    # The probe publishes as order_confirm would (receipts come back to that queue) to integrations' queue.
+    outbox = Outbox(
+        ProbeOutbox, engine, broker, clock=clock, sweep_grace=timedelta(seconds=10), source=Queue.ORDER_CONFIRM.value
+    )
     dead_letters = DeadLetters(ProbeDeadLetter, engine, clock=clock)
-    broker.declare_queue(Queue.INTEGRATIONS.value)
+    settlement = Settlement(outbox, timedelta(seconds=60))
+    retry = RetryOptions(max_retries=2, min_backoff_ms=20, max_backoff_ms=100)
+    for queue in (Queue.INTEGRATIONS, Queue.ORDER_CONFIRM):
+        broker.declare_queue(queue.value)
     attach_dead_letters(broker, Queue.INTEGRATIONS.value, dead_letters)
-    probe = Probe(engine, broker, outbox, dead_letters)
-    registry_.bind(broker, probe, engine, RetryOptions(max_retries=2, min_backoff_ms=20, max_backoff_ms=100))
+    bind_settlement(broker, Queue.ORDER_CONFIRM, settlement, retry)
+    probe = Probe(engine, broker, outbox, dead_letters, settlement)
+    registry_.bind(broker, probe, engine, retry)
     consumer = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50) if worker else None
     if consumer:
         consumer.start()

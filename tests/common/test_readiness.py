@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 import structlog
-from redis import Redis
 from sqlmodel import Session, select
 
 from services.common.db import make_engine
@@ -18,41 +15,9 @@ from services.common.messaging.broker import make_broker
 from services.order_confirm import app as order_confirm_app
 from services.order_confirm import runtime as order_confirm_runtime
 from services.order_confirm.settings import OrderConfirmSettings
+from tests.common.private_redis import PrivateRedis
 from tests.common.probe import ProbeOutbox, confirmed, running_probe
-from tests.support import FrozenClock, free_port, live_server, wait_until
-
-
-class PrivateRedis:
-    """A redis-server of this test's own, so it can be stopped and started again on the same port."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        assert binary, "redis-server is installed by .ci/run"
-        self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        wait_until(self._answers, message="the private redis-server to start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def _answers(self) -> bool:
-        try:
-            return bool(Redis.from_url(self.url, socket_connect_timeout=0.2).ping())
-        except Exception:
-            return False
+from tests.support import FrozenClock, live_server, wait_until
 
 
 @pytest.fixture

@@ -18,6 +18,9 @@ from services.common.messaging.tables import DeadLetterColumns
 
 log = structlog.get_logger(__name__)
 
+# Set on a message once its dead letter is stored: only then may its consumer report it settled.
+DEAD_LETTERED = "okno_dead_lettered"
+
 
 class DeadLetterNotFound(LookupError):
     pass
@@ -110,6 +113,7 @@ class DeadLetterMiddleware(Middleware):
             return
         error = str(message.options.get("traceback") or repr(exception))
         dead_letters.record(message, error)
+        message.options[DEAD_LETTERED] = True
 
 
 def attach_dead_letters(broker: dramatiq.Broker, queue: str, dead_letters: DeadLetters) -> None:

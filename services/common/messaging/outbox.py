@@ -46,12 +46,15 @@ class Outbox:
         *,
         clock: Clock = utc_now,
         sweep_grace: timedelta = timedelta(seconds=10),
+        source: str | None = None,
     ) -> None:
         self.model = model
         self.engine = engine
         self.broker = broker
         self.clock = clock
         self.sweep_grace = sweep_grace
+        # This service's queue, stamped on every envelope published: consumers send their receipts there.
+        self.source = source
         # Tests switch the relay off to simulate a crash between commit and publish.
         self.relay_enabled = True
         self.before_publish: Callable[[list[int]], None] | None = None
@@ -135,7 +138,7 @@ class Outbox:
             try:
                 if self.confirm_on_delivery:
                     self.in_flight[message_id] = row_id
-                publish_envelope(self.broker, message_type, _dumps(envelope))
+                publish_envelope(self.broker, message_type, self.serialize(envelope))
             except Exception as error:  # broker down: the row stays for the sweep
                 self.in_flight.pop(message_id, None)
                 self._record_failure(row_id, error)
@@ -146,6 +149,11 @@ class Outbox:
             self._mark_published(published)
         return len(published)
 
+    def serialize(self, envelope: dict[str, Any]) -> str:
+        """The envelope as published: stamped with this outbox's queue (rows written without a runtime, by a
+        CLI command, do not know it)."""
+        return _dumps({**envelope, "source": self.source} if self.source else envelope)
+
     def sweep(self) -> int:
         """Republish rows that stayed unsent longer than the grace period (the relay missed them)."""
         return self.publish_pending(None)
@@ -155,7 +163,7 @@ class Outbox:
         row_id = self.in_flight.pop(message_id, None)
         if row_id is None:
             return False
-        self._mark_published([row_id])
+        self._mark_published([row_id], settled=True)  # handled (or given up on) is what a receipt would say
         return True
 
     def lag_seconds(self) -> float:
@@ -177,9 +185,11 @@ class Outbox:
             rows = session.execute(query.order_by(col(m.id)).limit(limit)).all()
         return [(int(row[0]), str(row[1]), dict(row[2])) for row in rows]
 
-    def _mark_published(self, row_ids: list[int]) -> None:
+    def _mark_published(self, row_ids: list[int], *, settled: bool = False) -> None:
+        now = self.clock()
+        values = {"published_at": now, "settled_at": now} if settled else {"published_at": now}
         with transaction(self.engine) as session:
-            session.execute(update(self.model).where(col(self.model.id).in_(row_ids)).values(published_at=self.clock()))
+            session.execute(update(self.model).where(col(self.model.id).in_(row_ids)).values(**values))
 
     def _record_failure(self, row_id: int, error: Exception) -> None:
         m = self.model

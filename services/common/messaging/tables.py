@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text
+from sqlalchemy import Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from services.common.types import json_field, utc_field
@@ -21,6 +21,19 @@ class OutboxColumns(SQLModel):
     published_at: datetime | None = utc_field(nullable=True, index=True, default=None)
     publish_attempts: int = 0
     last_error: str | None = Field(default=None, sa_type=Text)
+    # When the consumer's receipt came (settlement.py); the reconciliation re-sends rows left without one.
+    settled_at: datetime | None = utc_field(nullable=True, default=None)
+    republish_count: int = 0
+
+
+def outbox_indexes(table: str) -> tuple[Index, ...]:
+    """Partial indexes of an outbox table: the reconciliation and the metrics read only the few rows without a
+    receipt, or re-sent, never the whole history."""
+    unsettled, republished = text("settled_at IS NULL"), text("republish_count > 0")
+    return (
+        Index(f"ix_{table}_unsettled", "published_at", postgresql_where=unsettled, sqlite_where=unsettled),
+        Index(f"ix_{table}_republished", "republish_count", postgresql_where=republished, sqlite_where=republished),
+    )
 
 
 class InboxColumns(SQLModel):

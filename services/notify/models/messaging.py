@@ -4,12 +4,14 @@ from services.common.messaging.tables import (
     DeadLetterColumns,
     InboxColumns,
     OutboxColumns,
+    outbox_indexes,
 )
 from services.notify.tables import NotifyModel
 
 
 class OutboxMessage(NotifyModel, OutboxColumns, table=True):
     __tablename__ = "notify_outbox"
+    __table_args__ = outbox_indexes("notify_outbox")
 
 
 class InboxMessage(NotifyModel, InboxColumns, table=True):

@@ -20,7 +20,7 @@ from services.order_confirm import app as order_confirm_app
 from services.order_confirm.domain.vocabulary import Role
 from services.order_confirm.models import Task
 from services.order_confirm.security.tokens import issue_access_token, read_access_token
-from tests.common.test_readiness import PrivateRedis
+from tests.common.private_redis import PrivateRedis
 from tests.order_confirm.console.live import Event, Replica, next_event, quiet, replica_with_streams, streams_to
 from tests.order_confirm.workflow.world import add_operator, add_order, add_tenant, mint_headers
 from tests.support import live_server
