@@ -1,7 +1,7 @@
 """outbox_settlement: receipts from consumers (settled_at) and re-sends of what none settled (republish_count)
 
 Revision ID: 086e0d85e27e
-Revises: 56a4f1cdd2d2
+Revises: ccb133cd27af
 Create Date: 2026-11-29 03:50:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import services.common.types
 
 revision: str = "086e0d85e27e"
-down_revision: str | Sequence[str] | None = "56a4f1cdd2d2"
+down_revision: str | Sequence[str] | None = "ccb133cd27af"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """outbox_settlement: receipts from consumers (settled_at) and re-sends of what none settled (republish_count)
 
 Revision ID: 6fa44155f9bb
-Revises: 9de3884e8e7b
+Revises: 062c8c2f75c5
 Create Date: 2026-11-29 03:50:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import services.common.types
 
 revision: str = "6fa44155f9bb"
-down_revision: str | Sequence[str] | None = "9de3884e8e7b"
+down_revision: str | Sequence[str] | None = "062c8c2f75c5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
