@@ -17,6 +17,7 @@ import psycopg
 
 from bench.faults.cluster import LocalOneC, OknoProcess, PrivatePostgres, PrivateRedis, free_port, wait_for
 from bench.faults.shop import Shop
+from services.common.encryption import new_key
 
 SHOP, ERP_SHOP = "fault-shop", "fault-erp"
 SECRET = "whsec_ZmF1bHQtY2FtcGFpZ24tc2VjcmV0LTAwMDAwMA=="
@@ -43,6 +44,7 @@ class Installation:
     onec: LocalOneC
     api_port: int
     processes: dict[str, OknoProcess] = field(default_factory=dict)
+    secret_keys: str = field(default_factory=new_key)
 
     @property
     def api_url(self) -> str:
@@ -85,6 +87,7 @@ def _migrate_and_seed(installation: Installation) -> None:
     from services.order_confirm.service.tenancy import TenantSpec
 
     url = installation.postgres.url
+    os.environ["OKNO_SECRET_KEYS"] = installation.secret_keys  # seals the ERP password written below
     for service in SERVICES:
         upgrade(service, url)
     engine = make_engine(url)
@@ -105,6 +108,7 @@ def _processes(installation: Installation, plan: Plan) -> None:
         "OKNO_DATABASE_URL": installation.postgres.url,
         "OKNO_REDIS_URL": installation.redis.url,
         "OKNO_SERVICE_TOKEN": secrets.token_urlsafe(24),
+        "OKNO_SECRET_KEYS": installation.secret_keys,
         "OKNO_LOG_LEVEL": "WARNING",
         "OKNO_DB_POOL_SIZE": "4",
         "OKNO_OUTBOX_SETTLE_GRACE_SECONDS": str(plan.grace_seconds),
