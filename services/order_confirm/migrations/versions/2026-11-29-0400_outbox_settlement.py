@@ -1,7 +1,7 @@
 """outbox_settlement: receipts from consumers (settled_at) and re-sends of what none settled (republish_count)
 
 Revision ID: 2eacd7be2743
-Revises: 02d24e173b94
+Revises: 5a9cb942c113
 Create Date: 2026-11-29 03:50:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import services.common.types
 
 revision: str = "2eacd7be2743"
-down_revision: str | Sequence[str] | None = "02d24e173b94"
+down_revision: str | Sequence[str] | None = "5a9cb942c113"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
