@@ -163,6 +163,13 @@ def test_the_shop_calibrates_by_keyboard_reads_quality_and_praises_an_operator(
     page.get_by_test_id("qa-from").fill("2026-11-30")
     expect(page.get_by_test_id("qa-quality")).to_contain_text("Anna")
     expect(page.get_by_test_id("qa-criteria")).to_contain_text("Polite throughout the call")
+    weekly = page.get_by_test_id("qa-chart-weekly").evaluate(
+        "canvas => Chart.getChart(canvas).data.datasets.map(d => d.data)"
+    )
+    with quality.api("masha") as api:
+        period = {"from": "2026-11-30", "to": "2026-12-07", "group_by": "week"}
+        weeks = api.get("/reports/quality", params=period).json()
+    assert weekly == [[row["score"] for row in weeks["rows"]], [95] * len(weeks["rows"])]
     page.screenshot(path=str(DOCS / "quality-reports.png"))
     entry = page.locator(f"[data-testid=qa-calibration][data-id='{calibration['id']}']")
     entry.get_by_role("button", name="Оценить").click()

@@ -2,6 +2,9 @@
 // Russian and English (merged into MESSAGES by messages.js).
 const en = {
   "nav.quality": "Quality",
+  "qa.chart.weekly": "Quality by week against the target",
+  "qa.series.score": "Quality, %",
+  "qa.series.target": "Target",
   "qa.group_by": "By",
   "qa.group.operator": "operator",
   "qa.group.team": "team",
@@ -87,6 +90,9 @@ const en = {
 
 const ru = {
   "nav.quality": "Качество",
+  "qa.chart.weekly": "Качество по неделям и цель",
+  "qa.series.score": "Качество, %",
+  "qa.series.target": "Цель",
   "qa.group_by": "По",
   "qa.group.operator": "операторам",
   "qa.group.team": "командам",

@@ -1,7 +1,8 @@
 // Quality for the shop and the call centre (GET /api/v1/qa/tenants/{id}/reports/…): quality against the
 // target beside CSAT/NPS, the criteria failed most, CSV/XLSX export; calibrations with their spread (and one's
 // own to score); recent evaluations, where the shop's manager gives kudos or marks an example.
-import { html, useEffect, useState } from "../lib/html.js";
+import { html, useEffect, useMemo, useState } from "../lib/html.js";
+import { ChartCanvas } from "../lib/charts.js";
 import { get, post } from "../lib/api.js";
 import { dateTime, t, useLanguage } from "../lib/i18n.js";
 import { download } from "../lib/download.js";
@@ -20,6 +21,27 @@ function ReportTable({ report, testid }) {
       (c) => html`<td key=${c.key} data-key=${c.key} class=${c.kind === "text" ? "" : "num"}>${figure(row[c.key], c.kind)}</td>`,
     )}</tr>`)}</tbody>
   </table></div>`;
+}
+
+// Quality per week against the shop's target: the line a call centre shows the shop.
+function WeeklyChart({ report }) {
+  const config = useMemo(() => {
+    const rows = report?.rows ?? [];
+    return {
+      type: "line",
+      data: {
+        labels: rows.map((row) => row.group),
+        datasets: [
+          { label: t("qa.series.score"), data: rows.map((row) => row.score), borderColor: "#1565c0", backgroundColor: "#1565c0" },
+          { label: t("qa.series.target"), data: rows.map(() => report.target), borderColor: "#c62828", borderDash: [4, 4], pointRadius: 2 },
+        ],
+      },
+      options: { scales: { y: { min: 0, max: 100 } } },
+    };
+  }, [report]);
+  if (!report?.rows.length) return null;
+  return html`<div class="panel chart-panel"><h3>${t("qa.chart.weekly")}</h3>
+    <${ChartCanvas} config=${config} label=${t("qa.chart.weekly")} testid="qa-chart-weekly" /></div>`;
 }
 
 function Calibrations({ items, me }) {
@@ -52,16 +74,18 @@ export function QaReportsPage({ me }) {
   useStylesheet("reports.css");
   const tenant = useQaTenant();
   const [filters, setFilters] = useState({ from: localDate(13), to: localDate(), group_by: "operator" });
-  const [state, setState] = useState({ quality: null, criteria: null, calibrations: [], recent: [], error: null, notice: null });
+  const [state, setState] = useState({ quality: null, weekly: null, criteria: null, calibrations: [], recent: [], error: null, notice: null });
   const load = () => {
     const period = searchParams(filters);
     Promise.all([
       get(qaPath(tenant, `/reports/quality?${period}`)),
       get(qaPath(tenant, `/reports/criteria?${period}`)),
+      get(qaPath(tenant, `/reports/quality?${searchParams({ ...filters, group_by: "week" })}`)),
       get(qaPath(tenant, "/calibrations")),
       get(qaPath(tenant, "/evaluations?status=submitted&limit=20")),
     ]).then(
-      ([quality, criteria, calibrations, recent]) => setState((s) => ({ ...s, quality, criteria, calibrations, recent, error: null })),
+      ([quality, criteria, weekly, calibrations, recent]) =>
+        setState((s) => ({ ...s, quality, criteria, weekly, calibrations, recent, error: null })),
       (error) => setState((s) => ({ ...s, error: error.message })),
     );
   };
@@ -92,6 +116,7 @@ export function QaReportsPage({ me }) {
     ${state.error && html`<p class="error" role="alert">${state.error}</p>`}
     ${state.notice && html`<p class="notice" role="status">${state.notice}</p>`}
     ${state.quality && html`<p class="muted">${t("qa.target", { target: state.quality.target })}</p>`}
+    <${WeeklyChart} report=${state.weekly} />
     <${ReportTable} report=${state.quality} testid="qa-quality" />
     <h3>${t("qa.criteria_failed")}</h3>
     <${ReportTable} report=${state.criteria} testid="qa-criteria" />
