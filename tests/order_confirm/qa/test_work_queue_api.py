@@ -4,14 +4,14 @@ reasons, drawn once, and who may see it."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
 from services.common.db import transaction
-from services.order_confirm.models import Attempt
-from tests.order_confirm.qa.world import WEEK, World
+from services.order_confirm.models import Attempt, CallRecording
+from tests.order_confirm.qa.world import WEEK, World, local
 
 
 def _items(queue: dict[str, Any]) -> dict[int, list[str]]:
@@ -101,3 +101,27 @@ def test_a_conversation_opens_in_its_orders_context_for_those_who_may_hear_it(wo
         assert world.call("GET", login, f"/conversations/{first}").status_code == 404
     assert world.call("GET", "kira", f"/conversations/{world.calls[8]}").status_code == 404  # no answer
     assert world.call("GET", "kira", f"/conversations/{world.calls[13]}").status_code == 404  # the rival's
+
+
+def test_a_call_with_a_recording_links_it_and_a_deleted_one_is_gone(world: World) -> None:
+    call = world.calls[0]
+    started = local("2026-11-30 11:00")
+    with transaction(world.runtime.engine) as session:
+        attempt = session.get(Attempt, call)
+        assert attempt is not None
+        for n, deleted in ((1, None), (2, started + timedelta(days=90))):  # the newer one is deleted
+            session.add(
+                CallRecording(
+                    recording_id=f"00000000-0000-4000-8000-00000000000{n}",
+                    tenant_id=attempt.tenant_id,
+                    call_id=f"10000000-0000-4000-8000-00000000000{n}",
+                    attempt_id=call,
+                    operator_id=attempt.operator_id,
+                    duration_seconds=118 + n,
+                    started_at=started,
+                    recorded_at=started + timedelta(seconds=n),
+                    deleted_at=deleted,
+                )
+            )
+    recording = world.ok("GET", "kira", f"/conversations/{call}")["recording"]
+    assert (recording["recording_id"], recording["duration_seconds"]) == ("00000000-0000-4000-8000-000000000001", 119)
