@@ -189,9 +189,12 @@ def _settlement_report(runtime: Runtime[Any]) -> str:
     """Published messages no consumer settled within the grace period, and re-sends so far."""
     from sqlmodel import Session
 
-    with Session(runtime.engine) as session:
-        overdue = runtime.settlement.overdue(session, runtime.clock())
-        republished = runtime.settlement.republished(session)
+    try:
+        with Session(runtime.engine) as session:
+            overdue = runtime.settlement.overdue(session, runtime.clock())
+            republished = runtime.settlement.republished(session)
+    except Exception as error:  # e.g. a database not migrated yet: the rest of the check still answers
+        return f"unreadable: {error.__class__.__name__}"
     if overdue:
         console.print(f"[yellow]warning[/]: {runtime.name} has {overdue} published messages no consumer settled")
     return f"{overdue} unsettled overdue, {republished} republished"

@@ -4,12 +4,14 @@ consumer reported settled is published again after the grace period, and applied
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import dramatiq
 import pytest
 from redis import Redis
 from sqlalchemy import update
 from sqlmodel import Session, select
+from typer.testing import CliRunner
 
 from services.common.db import make_engine
 from services.common.messaging.broker import make_broker
@@ -125,3 +127,15 @@ def test_a_message_still_being_retried_is_not_settled(
         wait_until(probe.dead_letters.list, timeout=15)
     broker.close()
     engine.dispose()
+
+
+def test_okno_check_still_answers_on_a_database_without_the_settlement_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from okno import cli
+    from okno.commands import ops
+
+    monkeypatch.setattr(ops.console, "width", 300)
+    env = {"OKNO_DATABASE_URL": f"sqlite:///{tmp_path / 'unmigrated.db'}", "OKNO_REDIS_URL": ""}
+    result = CliRunner().invoke(cli.app, ["check"], env=env)
+    assert "unreadable: OperationalError" in result.output, result.output
