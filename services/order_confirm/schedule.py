@@ -17,6 +17,7 @@ def periodic_jobs(runtime: OrderConfirmRuntime) -> list[PeriodicJob]:
             "order_confirm.daily_reports", runtime.settings.daily_report_sweep_seconds, lambda: daily_reports(runtime)
         ),
         PeriodicJob("order_confirm.planning", runtime.settings.planning_sweep_seconds, lambda: plans(runtime)),
+        PeriodicJob("order_confirm.qa_samples", runtime.settings.qa_sample_sweep_seconds, lambda: qa_samples(runtime)),
         PeriodicJob(
             "order_confirm.telephony_presence",
             runtime.settings.telephony_presence_sweep_seconds,
@@ -50,6 +51,13 @@ def plans(runtime: OrderConfirmRuntime) -> int:
     from services.order_confirm.planning.compute import sweep
 
     return sweep(runtime)
+
+
+def qa_samples(runtime: OrderConfirmRuntime) -> int:
+    """Each tenant's QA sample of the week that just ended, drawn once (also drawn when the queue is opened)."""
+    from services.order_confirm.qa.service.work_queue import draw_due
+
+    return draw_due(runtime.engine, now=runtime.clock())
 
 
 def telephony_presence(runtime: OrderConfirmRuntime) -> int:

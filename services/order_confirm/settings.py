@@ -89,6 +89,9 @@ class OrderConfirmSettings(ServiceSettings):
     planning_sweep_seconds: float = Field(
         30.0, gt=0, description="How often the scheduler computes queued staffing plans (and queues the nightly ones)"
     )
+    qa_sample_sweep_seconds: float = Field(
+        3600.0, gt=0, description="How often the scheduler draws each tenant's QA sample of the week that just ended"
+    )
     planning_nightly_hour: int = Field(
         2, ge=0, le=23, description="Tenant-local hour after which each tenant's plan is recomputed for the new day"
     )

@@ -10,7 +10,8 @@ from typing import Any
 from sqlmodel import Session
 
 from services.common.db import transaction
-from services.order_confirm.models import Attempt, CallRecording
+from services.order_confirm.models import Attempt, CallRecording, QaSampleWeek
+from services.order_confirm.qa.service.work_queue import draw_due
 from tests.order_confirm.qa.world import WEEK, World, local
 
 
@@ -70,6 +71,19 @@ def test_the_sample_is_drawn_once_and_late_flags_still_join(world: World) -> Non
     late = _items(world.ok("GET", "kira", "/queue", params={"week": WEEK}))
     assert late[unsampled] == ["detractor"]
     assert {k: v for k, v in late.items() if k != unsampled} == _items(first)
+
+
+def test_the_scheduler_draws_every_shops_last_week_once(world: World) -> None:
+    assert draw_due(world.runtime.engine, now=world.clock()) == 2  # the shop and the rival
+    assert draw_due(world.runtime.engine, now=world.clock()) == 0
+    with Session(world.runtime.engine) as session:
+        drawn = session.get(QaSampleWeek, (world.tenants["shop"], date.fromisoformat(WEEK)))
+    assert drawn is not None and drawn.planned == {str(world.operators["anna"]): 5, str(world.operators["boris"]): 3}
+    queue = world.ok("GET", "kira", "/queue")
+    assert queue["drawn_at"] == "2026-12-07T07:10:00Z"  # the scheduler's draw, not a second one
+    items = _items(queue)
+    assert sum(1 for kinds in items.values() if "sample" in kinds) == 8
+    assert set(world.calls[3:7]) <= set(items)  # and the flags
 
 
 def test_the_queue_is_for_the_quality_department_and_supervisors_of_finished_weeks(world: World) -> None:

@@ -1,6 +1,6 @@
 """Evaluations done against the sample plan: per week (drawn) and operator, the conversations sampled, how
 many of them have a submitted evaluation, and the same for the flagged ones. A week appears once its sample
-has been drawn (the first time anyone opened its work queue)."""
+has been drawn (by the scheduler after the week, or when its work queue was first opened)."""
 
 from __future__ import annotations
 

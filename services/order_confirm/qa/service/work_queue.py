@@ -1,9 +1,10 @@
 """The weekly QA work queue: each operator's random sample of a finished week, drawn once, plus the
 conversations flagged automatically, each item with every reason it is there.
 
-The sample is drawn the first time anyone opens the week (seeded, so a concurrent draw gives the same
-rows, and the unique (tenant, week, attempt) keeps one of each); flags are looked at again on every read,
-so a survey answered after the draw still brings its call in. Items are never taken out.
+The sample is drawn by the scheduler after the week ends, or the first time anyone opens the week (seeded,
+so a concurrent draw gives the same rows, and the unique (tenant, week, attempt) keeps one of each); flags
+are looked at again on every read, so a survey answered after the draw still brings its call in. Items are
+never taken out.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import structlog
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from services.common.db import transaction
 from services.common.problems import Unprocessable
 from services.order_confirm.models import Attempt, Operator, Tenant
 from services.order_confirm.qa.domain.flags import flagged
@@ -24,8 +28,10 @@ from services.order_confirm.qa.domain.sampling import weekly_sample
 from services.order_confirm.qa.domain.weeks import Week, last_finished_week, week_of
 from services.order_confirm.qa.models import QaEvaluation, QaSampleItem, QaSampleWeek
 from services.order_confirm.qa.service.conversations import talk_seconds, week_conversations
+from services.order_confirm.qa.service.tenant_settings import qa_settings
 
 SAMPLE = "sample"
+log = structlog.get_logger(__name__)
 
 
 class WeekNotFinished(Unprocessable):
@@ -58,6 +64,24 @@ def work_queue(session: Session, tenant: Tenant, week: Week, policy: QaPolicy, *
         .order_by(col(QaSampleItem.operator_id), col(QaSampleItem.attempt_id))
     ).all()
     return WorkQueue(week, drawn, list(items))
+
+
+def draw_due(engine: Engine, *, now: datetime) -> int:
+    """Draw last week's sample (and flags) of every tenant that has none yet, one transaction per tenant, so the
+    plan report is complete on Monday whether or not anyone opened the queue. Returns the weeks drawn."""
+    with Session(engine) as session:
+        tenants = [(t.id, t.timezone) for t in session.exec(select(Tenant)) if t.id is not None]
+    drawn = 0
+    for tenant_id, timezone in tenants:
+        week = last_finished_week(now, ZoneInfo(timezone))
+        with transaction(engine) as session:
+            tenant = session.get(Tenant, tenant_id)
+            if tenant is None or session.get(QaSampleWeek, (tenant_id, week.monday)) is not None:
+                continue
+            work_queue(session, tenant, week, qa_settings(tenant), now=now)
+            drawn += 1
+            log.info("qa.sample_drawn", tenant_id=tenant_id, week=week.monday.isoformat())
+    return drawn
 
 
 def _draw(session: Session, tenant: Tenant, week: Week, policy: QaPolicy, *, now: datetime) -> QaSampleWeek:
