@@ -19,6 +19,8 @@ from services.common.db import transaction
 from services.integrations.models import CourierSetup, PaymentSetup
 from services.integrations.sandboxes import SANDBOX_PROVIDER
 from services.integrations.service.provider_setup import configure_courier, configure_payments
+from services.notify.telephony.sandbox.credentials import sandbox_credentials
+from services.notify.telephony.sandbox.tickets import InvalidTicket, read_ticket
 
 MOUNT = "/sandbox/yookassa"
 DEMO_COURIER: dict[str, Any] = {
@@ -48,8 +50,18 @@ def sandbox_app(okno: Okno) -> FastAPI:
         key = setup.settings.get("secret_key") if setup is not None else None
         return key if isinstance(key, str) else None
 
+    def ticket_tenant(ticket: str) -> str | None:
+        """The shop of a sandbox ticket notify issued to one of its signed-in users (as the SMS outbox reads it)."""
+        notify = okno.notify
+        try:
+            return read_ticket(sandbox_credentials(notify.engine), ticket, now=notify.clock()).tenant
+        except InvalidTicket:
+            return None
+
     sandbox = YooKassaSandbox(
-        shop_keys=shop_key, notification_url="{origin}/integrations/v1/payments/{shop_id}/yookassa"
+        shop_keys=shop_key,
+        ticket_tenant=ticket_tenant,
+        notification_url="{origin}/integrations/v1/payments/{shop_id}/yookassa",
     )
     return sandbox.app
 

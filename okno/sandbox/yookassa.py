@@ -38,6 +38,9 @@ class YooKassaSandbox:
     # `okno run`: every demo shop authenticates with its own key, looked up by shop id (the tenant's sandbox
     # payment setup); None = the one `shop_id` / `secret_key` pair above (the tests' fake).
     shop_keys: Callable[[str], str | None] | None = None
+    # `okno run`: the pay page is for signed-in users of the shop (a sandbox ticket's tenant, okno/sandbox/
+    # checkout.py); None = the plain form page anyone with the link may use (the tests' fake).
+    ticket_tenant: Callable[[str], str | None] | None = None
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     created_by_key: dict[str, str] = field(default_factory=dict)
     create_requests: list[dict[str, Any]] = field(default_factory=list)
@@ -50,8 +53,13 @@ class YooKassaSandbox:
         app.get("/v3/payments/{payment_id}")(self._get)
         app.post("/v3/payments/{payment_id}/capture")(self._capture)
         app.post("/v3/payments/{payment_id}/cancel")(self._cancel)
-        app.get("/pay/{payment_id}", response_class=HTMLResponse)(self._pay_page)
-        app.post("/pay/{payment_id}")(self._pay)
+        if self.ticket_tenant is not None:
+            from okno.sandbox.checkout import add_guarded_checkout
+
+            add_guarded_checkout(app, self, self.ticket_tenant)
+        else:
+            app.get("/pay/{payment_id}", response_class=HTMLResponse)(self._pay_page)
+            app.post("/pay/{payment_id}")(self._pay)
         return app
 
     # --- what a test (or the pay page) does as the customer --------------------------------------------
@@ -204,20 +212,23 @@ class YooKassaSandbox:
 
     async def _pay(self, payment_id: str, request: Request) -> RedirectResponse:
         form = await request.form()
-        page = str(request.url)
-        if payment_id not in self.payments:
-            return RedirectResponse(page, status_code=303)
-        if form.get("action") == "pay":
+        if payment_id in self.payments:
+            await self.customer_acts(payment_id, pay=form.get("action") == "pay")
+        return RedirectResponse(str(request.url), status_code=303)
+
+    async def customer_acts(self, payment_id: str, *, pay: bool) -> str:
+        """The customer pays (or declines) on the checkout page; YooKassa then notifies the shop."""
+        if pay:
             payment = self.pay(payment_id)
             event = "payment.succeeded" if payment["status"] == "succeeded" else "payment.waiting_for_capture"
         else:
-            self.decline(payment_id)
+            payment = self.decline(payment_id)
             event = "payment.canceled"
         # Like YooKassa, a failed notification is not fatal: the shop finds out by asking for the payment.
         # A worker thread, because in `okno run` the shop's webhook is served by this very event loop.
         with contextlib.suppress(httpx.HTTPError):
             await run_in_threadpool(self.notify, payment_id, event)
-        return RedirectResponse(page, status_code=303)
+        return str(payment["status"])
 
     def _owned(self, payment: dict[str, Any], request: Request) -> bool:
         """One shop never sees another's payments (they share the `okno run` sandbox)."""

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
+import jwt
 import pytest
 from sqlmodel import Session, select
 
@@ -21,6 +23,8 @@ from services.common.capabilities import CapabilityNotConfigured
 from services.common.db import transaction
 from services.integrations.models import PaymentLink, PaymentSetup
 from services.integrations.service.provider_setup import configure_payments
+from services.notify.telephony.sandbox.credentials import sandbox_credentials
+from services.notify.telephony.sandbox.tickets import mint_ticket
 from tests.same_day.conftest import same_day_order
 from tests.support import live_server
 
@@ -138,3 +142,40 @@ def test_the_sandbox_yookassa_takes_only_each_shops_own_random_key(sandbox: tupl
     assert foreign.status_code == 404
     own = httpx.get(f"{url}/sandbox/yookassa/v3/payments/{payment_id}", auth=(TENANT, keys[TENANT]))
     assert own.status_code == 200
+
+
+def test_the_sandbox_checkout_needs_a_ticket_of_the_payments_own_shop(sandbox: tuple[Okno, str]) -> None:
+    okno, url = sandbox
+    seed_same_day(okno, tenant=TENANT, base_url=url)
+    with Session(okno.integrations.engine) as session:
+        key = session.exec(select(PaymentSetup).where(PaymentSetup.tenant == TENANT)).one().settings["secret_key"]
+    created = httpx.post(
+        f"{url}/sandbox/yookassa/v3/payments",
+        auth=(TENANT, key),
+        json={"amount": {"value": "7.00", "currency": "RUB"}, "capture": True, "confirmation": {"type": "redirect"}},
+        headers={"Idempotence-Key": uuid.uuid4().hex},
+    ).json()
+    page = created["confirmation"]["confirmation_url"]
+    notify = okno.notify
+    credentials = sandbox_credentials(notify.engine)
+    own, _ = mint_ticket(credentials, TENANT, 1, timedelta(hours=1), now=notify.clock())
+    foreign, _ = mint_ticket(credentials, "other", 2, timedelta(hours=1), now=notify.clock())
+    forged = jwt.encode({"typ": "okno-sandbox-ticket", "tenant": TENANT, "sub": "1", "exp": 4102444800}, "guess")
+
+    assert "7.00" not in httpx.get(page).text  # the page holds no payment data
+    for headers, status in (({}, 401), (_bearer(forged), 401), (_bearer(foreign), 404)):
+        assert httpx.get(f"{page}/details", headers=headers).status_code == status
+        assert httpx.post(page, json={"action": "pay"}, headers=headers).status_code == status
+    assert okno_payment_status(okno, url, key, created["id"]) == "pending"  # nobody without a ticket paid it
+
+    assert httpx.get(f"{page}/details", headers=_bearer(own)).json()["amount"]["value"] == "7.00"
+    assert httpx.post(page, json={"action": "pay"}, headers=_bearer(own)).json() == {"status": "succeeded"}
+
+
+def _bearer(ticket: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {ticket}"}
+
+
+def okno_payment_status(okno: Okno, url: str, key: str, payment_id: str) -> str:
+    answer = httpx.get(f"{url}/sandbox/yookassa/v3/payments/{payment_id}", auth=(TENANT, key))
+    return str(answer.json()["status"])
