@@ -100,6 +100,25 @@ def test_no_answer_then_a_callback_in_the_customers_timezone_and_a_note_for_the_
     expect(newest).to_contain_text("Просила звонить после 11")
 
 
+def test_confirm_without_a_call_asks_how_the_customer_confirmed(console: Console) -> None:
+    console.add_staff("op1")
+    console.shop_sends("TEA-2501")
+    page = console.open("op1")
+    page.get_by_test_id("queue-row").filter(has_text="TEA-2501").click()
+    card = page.get_by_test_id("order-card")
+    expect(card).to_contain_text("Заказ TEA-2501")
+
+    page.keyboard.press("c")  # no call started: Okno asks how the customer confirmed instead
+    dialog = page.get_by_test_id("elsewhere-dialog")
+    expect(dialog).to_contain_text("Звонок не начат")
+    expect(card.get_by_test_id("order-status")).to_have_text("ждёт звонка")
+    dialog.get_by_test_id("elsewhere-channel").select_option("messenger")
+    dialog.get_by_test_id("elsewhere-reason").fill("Ответила «да» в WhatsApp магазина")
+    page.keyboard.press("Control+Enter")
+    expect(card.get_by_test_id("order-status")).to_have_text("подтверждён")
+    expect(page.get_by_test_id("queue-row").filter(has_text="TEA-2501")).to_have_count(0)
+
+
 def test_a_shop_edit_during_the_call_is_shown_as_a_conflict_and_the_operator_reapplies(console: Console) -> None:
     console.allowed_errors.append("status of 412")  # the stale save itself, which the page then resolves
     console.add_staff("op1")

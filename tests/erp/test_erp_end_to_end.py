@@ -64,6 +64,7 @@ def test_pulled_orders_reach_their_owners_and_the_operators_decisions_reach_the_
     version = api.get(url, headers=anna).json()["version"]
     patch = {"delivery_date": "2026-12-01", "items": [{"sku": sku, "quantity": line["Количество"] + 1}]}
     assert api.patch(url, json=patch, headers={**anna, "If-Match": f'"{version}"'}).status_code == 200
+    assert api.post(f"{url}/call", headers=anna).status_code == 200
     assert api.post(f"{url}/confirm", json={"comment": "домофон 12"}, headers=anna).status_code == 200
     second = _claim_next(api, anna)
     cancel = {"reason_code": "changed_mind", "comment": "купил в магазине"}

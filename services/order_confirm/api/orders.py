@@ -1,4 +1,5 @@
-"""`/api/v1/orders/{id}`: read, start a call, record attempts, change (If-Match), confirm, cancel."""
+"""`/api/v1/orders/{id}`: read, start a call, record attempts, change (If-Match), confirm (in a call, or by
+another channel with a reason), cancel."""
 
 from __future__ import annotations
 
@@ -6,16 +7,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from contracts.bounds import BoundedAwareDatetime
 from services.common.problems import NotFound, PreconditionFailed
 from services.order_confirm.api.deps import CurrentScope, NowDep, PathId, RuntimeDep, SessionDep, WorkerScope
 from services.order_confirm.api.views import AttemptView, OrderView, attempt_view, order_view
-from services.order_confirm.domain.reasons import CancelReason
+from services.order_confirm.domain.reasons import CancelReason, ConfirmChannel
 from services.order_confirm.domain.vocabulary import Disposition, Role
 from services.order_confirm.models import Order
-from services.order_confirm.service import calls, changes
+from services.order_confirm.service import calls, changes, confirmations
 from services.order_confirm.service.attempt_rules import AttemptInput
 from services.order_confirm.service.orders import detail_of, order_detail
 
@@ -40,8 +41,22 @@ class AttemptRequest(BaseModel):
 
 
 class ConfirmRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    comment: Comment | None = None
+    """In a call: `{comment?}`. Without a call: `channel` and `reason` say how the customer confirmed."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"comment": "Leave at the door"},
+                {"channel": "sms", "reason": "Replied YES to the shop's order text at 10:42", "comment": None},
+            ]
+        },
+    )
+    comment: Comment | None = Field(None, description="For the shop and the courier")
+    channel: ConfirmChannel | None = Field(None, description="Only without a call: how the customer confirmed")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)] | None = Field(
+        None, description="Only without a call (required then, except for a paid order): what the customer said, where"
+    )
 
 
 class CancelRequest(BaseModel):
@@ -52,6 +67,11 @@ class CancelRequest(BaseModel):
 
 class AttemptResult(BaseModel):
     attempt: AttemptView
+    order: OrderView
+
+
+class ConfirmResult(BaseModel):
+    attempt: AttemptView | None = Field(description="The call confirmed; null when confirmed by another channel")
     order: OrderView
 
 
@@ -111,7 +131,15 @@ def record_attempt(
     return _record(session, runtime, scope, order_id, data=data, now=now)
 
 
-@router.post("/{order_id}/confirm", response_model=AttemptResult, responses=ERRORS)
+@router.post(
+    "/{order_id}/confirm",
+    response_model=ConfirmResult,
+    responses={
+        **ERRORS,
+        409: {"description": "`call_required` (no call in progress and no reason), `illegal_transition`"},
+        422: {"description": "`invalid_confirmation`: channel or reason given during a call"},
+    },
+)
 def confirm(
     *,
     session: SessionDep,
@@ -121,9 +149,16 @@ def confirm(
     order_id: PathId,
     body: ConfirmRequest,
     idempotency_key: IdempotencyKey = None,
-) -> AttemptResult:
-    data = AttemptInput(Disposition.CONFIRMED, comment=body.comment, idempotency_key=idempotency_key)
-    return _record(session, runtime, scope, order_id, data=data, now=now)
+) -> ConfirmResult:
+    """Confirm the call in progress; without a call only with `channel` and `reason` (or a paid order)."""
+    data = confirmations.Confirmation(body.comment, body.channel, body.reason, idempotency_key)
+    attempt = confirmations.confirm(session, runtime, scope, order_id, data=data, now=now)
+    session.flush()
+    order = session.get(Order, order_id)
+    assert order is not None
+    return ConfirmResult(
+        attempt=attempt_view(attempt) if attempt else None, order=order_view(detail_of(session, order))
+    )
 
 
 @router.post("/{order_id}/cancel", response_model=AttemptResult, responses=ERRORS)

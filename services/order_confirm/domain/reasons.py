@@ -1,4 +1,5 @@
-"""Reason codes an operator picks when a call ends in a cancellation or a wrong number.
+"""Reason codes an operator picks when a call ends in a cancellation or a wrong number, and the channels of a
+confirmation without a call.
 
 "other" always needs a comment, so the shop can read what happened.
 """
@@ -27,3 +28,14 @@ class WrongNumberReason(StrEnum):
 
 
 OTHER = "other"
+
+
+class ConfirmChannel(StrEnum):
+    """How a customer confirmed an order without a call (`POST …/confirm` with a reason)."""
+
+    SMS = "sms"
+    EMAIL = "email"
+    MESSENGER = "messenger"
+    SHOP = "shop"  # the shop confirmed it with the customer itself
+    PAYMENT = "payment"  # paid by link: the payment is the confirmation
+    OTHER = "other"

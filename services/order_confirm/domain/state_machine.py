@@ -5,6 +5,8 @@ awaiting_call -> in_call -> confirmed | confirmed_with_changes | cancelled | cal
 no_answer / callback_scheduled -> in_call -> ... ; after the last retry -> unreachable.
 unreachable -> in_call reopens the order (service/calls.py): the retry policy counts again from there.
 The shop may cancel any order that is not closed yet (cancelled_by_shop).
+An order waiting for a call may be confirmed without one only with the channel and a reason the customer
+confirmed through (service/confirmations.py); the service checks that, the table only allows the move.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from services.common.problems import Conflict
 from services.order_confirm.domain.vocabulary import OrderStatus as S
 
 _OPEN_FOR_SHOP_CANCEL = (S.CANCELLED_BY_SHOP,)
+_CONFIRMED_ELSEWHERE = (S.CONFIRMED, S.CONFIRMED_WITH_CHANGES)
 
 TRANSITIONS: dict[S, frozenset[S]] = {
     S.NEW: frozenset({S.AWAITING_CALL, *_OPEN_FOR_SHOP_CANCEL}),
-    S.AWAITING_CALL: frozenset({S.IN_CALL, *_OPEN_FOR_SHOP_CANCEL}),
+    S.AWAITING_CALL: frozenset({S.IN_CALL, *_CONFIRMED_ELSEWHERE, *_OPEN_FOR_SHOP_CANCEL}),
     S.IN_CALL: frozenset(
         {
             S.CONFIRMED,
@@ -29,12 +32,12 @@ TRANSITIONS: dict[S, frozenset[S]] = {
             *_OPEN_FOR_SHOP_CANCEL,
         }
     ),
-    S.NO_ANSWER: frozenset({S.IN_CALL, *_OPEN_FOR_SHOP_CANCEL}),
-    S.CALLBACK_SCHEDULED: frozenset({S.IN_CALL, *_OPEN_FOR_SHOP_CANCEL}),
+    S.NO_ANSWER: frozenset({S.IN_CALL, *_CONFIRMED_ELSEWHERE, *_OPEN_FOR_SHOP_CANCEL}),
+    S.CALLBACK_SCHEDULED: frozenset({S.IN_CALL, *_CONFIRMED_ELSEWHERE, *_OPEN_FOR_SHOP_CANCEL}),
     S.AWAITING_PAYMENT: frozenset({S.PAID, S.IN_CALL, S.CANCELLED, *_OPEN_FOR_SHOP_CANCEL}),
     S.PAID: frozenset({S.CONFIRMED, S.CONFIRMED_WITH_CHANGES, S.IN_CALL, *_OPEN_FOR_SHOP_CANCEL}),
     # A customer reached later (they call back, the shop fixes the number) can still be called again.
-    S.UNREACHABLE: frozenset({S.IN_CALL, *_OPEN_FOR_SHOP_CANCEL}),
+    S.UNREACHABLE: frozenset({S.IN_CALL, *_CONFIRMED_ELSEWHERE, *_OPEN_FOR_SHOP_CANCEL}),
     # A confirmed order can still be cancelled by the shop (stock gone, fraud) until it ships.
     S.CONFIRMED: frozenset(_OPEN_FOR_SHOP_CANCEL),
     S.CONFIRMED_WITH_CHANGES: frozenset(_OPEN_FOR_SHOP_CANCEL),

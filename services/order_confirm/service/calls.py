@@ -30,13 +30,26 @@ class NoChangesRecorded(Unprocessable):
     code, title = "no_changes_recorded", "Nothing was changed in this order"
 
 
-def _lease(runtime: OrderConfirmRuntime) -> timedelta:
+def lease_of(runtime: OrderConfirmRuntime) -> timedelta:
     return timedelta(seconds=runtime.settings.task_lease_seconds)
 
 
-def _open_attempt(session: Session, order: Order) -> Attempt | None:
+def open_attempt(session: Session, order: Order) -> Attempt | None:
+    """The call in progress on the order (started, not ended), if any."""
     query = select(Attempt).where(col(Attempt.order_id) == order.id, col(Attempt.disposition).is_(None))
     return session.exec(query).first()
+
+
+def replayed_attempt(session: Session, scope: Scope, order: Order, idempotency_key: str | None) -> Attempt | None:
+    """The attempt an earlier request with the same Idempotency-Key recorded on this order."""
+    if not idempotency_key:
+        return None
+    earlier = session.exec(
+        select(Attempt).where(
+            col(Attempt.operator_id) == scope.operator_id, col(Attempt.idempotency_key) == idempotency_key
+        )
+    ).first()
+    return earlier if earlier is not None and earlier.order_id == order.id else None
 
 
 def set_status(session: Session, scope: Scope, order: Order, target: OrderStatus, now: datetime) -> None:
@@ -108,12 +121,12 @@ def start_call(session: Session, runtime: OrderConfirmRuntime, scope: Scope, ord
     """The operator dials: the order is in_call and an open attempt holds the start time. Repeating it
     while the call is open returns the same attempt."""
     order = get_order(session, scope, order_id, for_update=True)
-    current = _open_attempt(session, order)
+    current = open_attempt(session, order)
     if current is not None:
         if current.operator_id != scope.operator_id:
             raise CallInProgress("Another operator is already on a call about this order.")
         return current
-    task = queue.take_lease(session, scope, order, now, _lease(runtime))
+    task = queue.take_lease(session, scope, order, now, lease_of(runtime))
     _begin_call(session, scope, order, now)
     attempt = Attempt(
         tenant_id=order.tenant_id,
@@ -132,19 +145,14 @@ def record_attempt(
 ) -> Attempt:
     """Record how a call ended. With an Idempotency-Key, a retried request returns the first attempt."""
     order = get_order(session, scope, order_id, for_update=True)
-    if data.idempotency_key:
-        earlier = session.exec(
-            select(Attempt).where(
-                col(Attempt.operator_id) == scope.operator_id, col(Attempt.idempotency_key) == data.idempotency_key
-            )
-        ).first()
-        if earlier is not None and earlier.order_id == order.id:
-            return earlier
-    attempt = _open_attempt(session, order)
+    earlier = replayed_attempt(session, scope, order, data.idempotency_key)
+    if earlier is not None:
+        return earlier
+    attempt = open_attempt(session, order)
     if attempt is not None and attempt.operator_id != scope.operator_id:
         raise CallInProgress("Another operator is on a call about this order; their attempt is still open.")
     check_attempt(data, now=now, open_call_started_at=attempt.started_at if attempt else None)
-    task = queue.take_lease(session, scope, order, now, _lease(runtime))
+    task = queue.take_lease(session, scope, order, now, lease_of(runtime))
     if attempt is None:
         if order.status != OrderStatus.IN_CALL:
             _begin_call(session, scope, order, now)

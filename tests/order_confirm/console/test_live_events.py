@@ -82,7 +82,11 @@ def test_an_order_entering_and_leaving_my_queue_reaches_my_stream_and_not_my_nei
             [{"task_id": neighbours_order.task_id, "order_id": neighbours_order.order_id}],
         )
 
-        confirmed = client.post(f"/api/v1/orders/{arrived.order_id}/confirm", json={}, headers=me)
+        confirmed = client.post(
+            f"/api/v1/orders/{arrived.order_id}/confirm",
+            json={"channel": "sms", "reason": "Replied YES to the order text"},  # no call: one change only
+            headers=me,
+        )
         assert confirmed.status_code == 200, confirmed.text
         event, data = next_event(mine)
         assert event == "queue" and data["removed"] == [{"task_id": arrived.task_id, "order_id": arrived.order_id}]

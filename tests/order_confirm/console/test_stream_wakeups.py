@@ -56,7 +56,11 @@ def test_a_claim_and_a_confirmation_through_one_api_process_reach_a_stream_serve
         assert arrived - started < FRESH_SECONDS
 
         started = time.monotonic()
-        confirmed = client.post(f"/api/v1/orders/{order.order_id}/confirm", json={}, headers=me)
+        confirmed = client.post(
+            f"/api/v1/orders/{order.order_id}/confirm",
+            json={"channel": "sms", "reason": "Replied YES to the order text"},  # no call: one change only
+            headers=me,
+        )
         assert confirmed.status_code == 200, confirmed.text
         name, data, arrived = next_event(mine)
         assert (name, data["removed"]) == ("queue", [ref])

@@ -98,6 +98,7 @@ def test_the_active_customer_counter_equals_the_aggregate_after_every_kind_of_ch
     olga_tab = login(api, "olga")
     assert first.id is not None
     for order_id in (first.id, first.id + 1):
+        assert api.post(f"/api/v1/orders/{order_id}/call", headers=olga_tab).status_code == 200
         assert api.post(f"/api/v1/orders/{order_id}/confirm", json={}, headers=olga_tab).status_code == 200
     _check(engine, {olga: 0})  # both orders closed by calls: nobody active
 

@@ -101,6 +101,7 @@ def test_notes_and_the_timeline_reach_the_next_shift_and_a_supervisor_reassigns_
     assert foreign.status_code == 422
 
     clock.advance(minutes=5)
+    api.post(f"/api/v1/orders/{first.order_id}/call", headers=olga_headers)
     api.post(f"/api/v1/orders/{first.order_id}/confirm", json={}, headers=olga_headers)
     history = api.get(url, headers=olga_headers).json()
     assert [o["id"] for o in history["orders"]] == [first.order_id, second.order_id]

@@ -78,6 +78,7 @@ def test_a_vladivostok_order_from_a_moscow_shop_from_webhook_to_confirmation(
     clock.set(datetime(2026, 11, 24, 1, 30, tzinfo=UTC))
     olga = mint_headers(running_okno.order_confirm, "olga")
     assert site.post("/api/v1/queue/next", headers=olga).json()["task"]["kind"] == "callback"
+    assert site.post(f"{url}/call", headers=olga).status_code == 200
     version = site.get(url, headers=olga).json()["version"]
     change = {"items": [{"sku": "TEA-01", "quantity": 1}], "delivery_date": "2026-11-26"}
     changed = site.patch(url, json=change, headers={**olga, "If-Match": f'"{version}"'})

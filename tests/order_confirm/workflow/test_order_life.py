@@ -88,6 +88,7 @@ def test_no_answer_twice_across_the_night_then_callback_change_and_confirm(
     clock.set(datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
     olga = login(api, "olga")
     _claim(api, olga)
+    assert api.post(f"{order_url}/call", headers=olga).status_code == 200  # the callback: she dials
     version = api.get(order_url, headers=olga).json()["version"]
     change = {"delivery_date": "2026-11-27", "items": [{"sku": "SKU-MUG", "quantity": 1}]}
     assert api.patch(order_url, json=change, headers=olga).status_code == 428

@@ -7,10 +7,11 @@ import { navigate } from "../lib/router.js";
 import { emit, useSignal } from "../lib/store.js";
 import { OrderHistory } from "./history.js";
 import { OrderEdit } from "./order-edit.js";
-import { CallbackDialog, CancelDialog, NoteDialog, WrongNumberDialog } from "./outcome-dialogs.js";
+import { CallbackDialog, CancelDialog, ConfirmElsewhereDialog, NoteDialog, WrongNumberDialog } from "./outcome-dialogs.js";
 import { SameDayPanel } from "./same-day.js";
 
-const CLOSED = ["confirmed", "confirmed_with_changes", "cancelled", "cancelled_by_shop", "unreachable"];
+// An unreachable order stays workable: a new call reopens it (docs/workflow.md).
+const CLOSED = ["confirmed", "confirmed_with_changes", "cancelled", "cancelled_by_shop"];
 
 function useCallTimer(startedAt) {
   const [now, setNow] = useState(Date.now());
@@ -65,7 +66,7 @@ export function OrderCard({ orderId, onDone }) {
   const [history, setHistory] = useState(null);
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState(null);
-  const [dialog, setDialog] = useState(null); // "edit" | "callback" | "cancel" | "wrong" | "note"
+  const [dialog, setDialog] = useState(null); // "edit" | "callback" | "cancel" | "wrong" | "note" | "elsewhere"
   const [busy, setBusy] = useState(false);
   const me = session.get()?.operator;
 
@@ -136,13 +137,16 @@ export function OrderCard({ orderId, onDone }) {
   }
 
   const attempt = (disposition) => () => act(`/orders/${orderId}/attempts`, { disposition });
+  // Without a call in progress a confirmation needs the channel and a reason (a paid order excepted).
+  const confirm = () =>
+    openAttempt || order?.status === "paid" ? act(`/orders/${orderId}/confirm`, {}) : setDialog("elsewhere");
   const open = (name) => () => setDialog(name);
   useShortcuts(
     dialog
       ? []
       : [
           { key: "s", label: t("call.start"), run: startCall, disabled: !canAct || Boolean(openAttempt) },
-          { key: "c", label: t("action.confirm"), run: () => act(`/orders/${orderId}/confirm`, {}), disabled: !canAct },
+          { key: "c", label: t("action.confirm"), run: confirm, disabled: !canAct },
           { key: "e", label: t("action.edit"), run: open("edit"), disabled: !canAct },
           { key: "1", label: t("disposition.no_answer"), run: attempt("no_answer"), disabled: !canAct },
           { key: "2", label: t("disposition.busy"), run: attempt("busy"), disabled: !canAct },
@@ -203,7 +207,7 @@ export function OrderCard({ orderId, onDone }) {
     dialog !== "edit" &&
     html`<div class="actions" data-testid="actions">
       ${openAttempt ? "" : button("S", t("call.start"), startCall, { testid: "start-call" })}
-      ${button("C", t("action.confirm"), () => act(`/orders/${orderId}/confirm`, {}), { primary: true, testid: "confirm" })}
+      ${button("C", t("action.confirm"), confirm, { primary: true, testid: "confirm" })}
       ${button("E", t("action.edit"), open("edit"), { testid: "edit" })}
       ${button("1", t("disposition.no_answer"), attempt("no_answer"), { testid: "no-answer" })}
       ${button("2", t("disposition.busy"), attempt("busy"))}
@@ -217,6 +221,7 @@ export function OrderCard({ orderId, onDone }) {
     ${order.urgent && !closed && html`<${SameDayPanel} order=${order} />`}
     <${OrderHistory} order=${order} timeline=${history?.timeline} />
     ${dialog === "callback" && html`<${CallbackDialog} order=${order} timeZone=${order.customer.timezone} onClose=${() => setDialog(null)} onDone=${finished} />`}
+    ${dialog === "elsewhere" && html`<${ConfirmElsewhereDialog} order=${order} onClose=${() => setDialog(null)} onDone=${finished} />`}
     ${dialog === "cancel" && html`<${CancelDialog} order=${order} onClose=${() => setDialog(null)} onDone=${finished} />`}
     ${dialog === "wrong" && html`<${WrongNumberDialog} order=${order} onClose=${() => setDialog(null)} onDone=${finished} />`}
     ${dialog === "note" && html`<${NoteDialog} customer=${order.customer} orderId=${order.id} onClose=${() => setDialog(null)} onDone=${() => {

@@ -1,5 +1,5 @@
 // The dialogs that end a call with more than one key press: callback time, cancel reason, wrong number,
-// and a note on the customer. Each shows the API's validation messages at the field they concern.
+// a confirmation by another channel, and a note on the customer. Each shows the API's validation messages at the field they concern.
 import { html, useState } from "../lib/html.js";
 import { idempotencyKey, post } from "../lib/api.js";
 import { t } from "../lib/i18n.js";
@@ -17,6 +17,7 @@ export const CANCEL_REASONS = [
   "other",
 ];
 export const WRONG_NUMBER_REASONS = ["not_in_service", "another_person", "incomplete_number", "other"];
+export const CONFIRM_CHANNELS = ["sms", "email", "messenger", "shop", "payment", "other"];
 
 // Submits once per dialog opening: the idempotency key makes a double Ctrl+Enter one attempt.
 function useSubmission(onDone) {
@@ -94,6 +95,32 @@ export function WrongNumberDialog({ order, onClose, onDone }) {
   return html`<${ReasonDialog} title=${t("wrong_number.title")} submitLabel=${t("wrong_number.submit")}
     reasons=${WRONG_NUMBER_REASONS} prefix="wrong_number_reason" path=${`/orders/${order.id}/attempts`}
     body=${{ disposition: "wrong_number" }} onClose=${onClose} onDone=${onDone} testid="wrong-number-dialog" />`;
+}
+
+// Confirm pressed with no call in progress: the API wants the channel and what the customer said.
+export function ConfirmElsewhereDialog({ order, onClose, onDone }) {
+  const [state, submit] = useSubmission(onDone);
+  return html`<${Dialog} title=${t("elsewhere.title")} submitLabel=${t("elsewhere.submit")} busy=${state.busy}
+    error=${state.error} onClose=${onClose} testid="elsewhere-dialog"
+    onSubmit=${(form) =>
+      submit(`/orders/${order.id}/confirm`, {
+        channel: form.get("channel"),
+        reason: form.get("reason"),
+        comment: form.get("comment") || null,
+      })}>
+    <p class="muted">${t("elsewhere.hint")}</p>
+    <${Field} label=${t("elsewhere.channel")} error=${state.fields.channel}>
+      <select name="channel" required data-testid="elsewhere-channel">
+        ${CONFIRM_CHANNELS.map((code) => html`<option key=${code} value=${code}>${t(`channel.${code}`)}</option>`)}
+      </select>
+    <//>
+    <${Field} label=${t("elsewhere.reason")} error=${state.fields.reason}>
+      <textarea name="reason" rows="2" required minlength="3" maxlength="500" data-testid="elsewhere-reason"></textarea>
+    <//>
+    <${Field} label=${t("field.comment")} error=${state.fields.comment}>
+      <textarea name="comment" rows="2" maxlength="4000"></textarea>
+    <//>
+  <//>`;
 }
 
 export function NoteDialog({ customer, orderId, onClose, onDone }) {
