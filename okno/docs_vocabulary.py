@@ -57,6 +57,12 @@ def render() -> str:
             ("reason_code", "meaning"),
         ),
         _table(
+            "Confirmation channels",
+            "`channel` of a confirmation without a call (`POST /api/v1/orders/{id}/confirm` with a `reason`).",
+            _enum_rows(glossary.CONFIRM_CHANNELS),
+            ("channel", "meaning"),
+        ),
+        _table(
             "Task kinds",
             "`kind` of a task in a queue (`GET /api/v1/queue`): why someone has to act.",
             _enum_rows(glossary.TASK_KINDS),

@@ -150,6 +150,7 @@ def test_every_timeline_kind_the_code_writes_is_documented() -> None:
         (vocabulary.Disposition, glossary.DISPOSITIONS),
         (reasons.CancelReason, glossary.CANCEL_REASONS),
         (reasons.WrongNumberReason, glossary.WRONG_NUMBER_REASONS),
+        (reasons.ConfirmChannel, glossary.CONFIRM_CHANNELS),
         (vocabulary.TaskKind, glossary.TASK_KINDS),
         (vocabulary.TaskStatus, glossary.TASK_STATUSES),
         (vocabulary.OperatorStatus, glossary.OPERATOR_STATUSES),

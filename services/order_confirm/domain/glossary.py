@@ -7,7 +7,7 @@ Audit actions and timeline kinds are plain strings at their call sites, so they 
 
 from __future__ import annotations
 
-from services.order_confirm.domain.reasons import CancelReason, WrongNumberReason
+from services.order_confirm.domain.reasons import CancelReason, ConfirmChannel, WrongNumberReason
 from services.order_confirm.domain.vocabulary import (
     Disposition,
     OperatorStatus,
@@ -63,6 +63,15 @@ WRONG_NUMBER_REASONS: dict[WrongNumberReason, str] = {
     WrongNumberReason.OTHER: "Something else (the comment says what)",
 }
 
+CONFIRM_CHANNELS: dict[ConfirmChannel, str] = {
+    ConfirmChannel.SMS: "The customer answered a text message",
+    ConfirmChannel.EMAIL: "The customer answered an e-mail",
+    ConfirmChannel.MESSENGER: "The customer answered in a messenger",
+    ConfirmChannel.SHOP: "The shop confirmed the order with the customer itself",
+    ConfirmChannel.PAYMENT: "The customer paid the order by link (the default for a paid order)",
+    ConfirmChannel.OTHER: "Some other way (the reason says which)",
+}
+
 TASK_KINDS: dict[TaskKind, str] = {
     TaskKind.CONFIRM: "Call a new order's customer to confirm it (due at once; urgent deliveries first)",
     TaskKind.CALLBACK: "Call the customer back at the time they asked for",
@@ -102,8 +111,9 @@ TIMELINE_KINDS: dict[str, str] = {
     "owner_assigned": "The customer got an owner (new customer, or taken from the unassigned pool)",
     "owner_changed": "A supervisor gave the customer to another operator",
     "attempt": "A call ended; `details` has the disposition and the order's new status",
+    "order_reopened": "An unreachable order was called again: it is open again and the retry policy starts over",
+    "confirmed_elsewhere": "Confirmed without a call, through another channel (`details`: channel, reason)",
     "order_changed": "The operator changed the order (before → after in `details`)",
-    "order_reopened": "A new call reopened an order that was unreachable (`details.attempts_before`)",
     "note": "Someone wrote a note about the customer",
     "payment_link": "A same-day payment link was sent, or expired or failed unpaid",
     "payment": "The customer paid a payment link",
@@ -138,7 +148,8 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "order.cancelled_by_shop": ("order", "The shop cancelled the order"),
     "order.status_changed": ("order", "The order's status changed (a call, its outcome, a payment …)"),
     "order.changed": ("order", "The operator changed the order's delivery, items or comment"),
-    "order.reopened": ("order", "A new call reopened an unreachable order (once; `before` keeps how it was closed)"),
+    "order.reopened": ("order", "A call on an unreachable order reopened it; the retry policy counts again"),
+    "order.confirmed_elsewhere": ("order", "Confirmed without a call, through another channel (channel, reason)"),
     "order.paid": ("order", "The order's payment link was paid"),
     "payment_link.created": ("order", "The operator sent a same-day payment link"),
     "survey.recorded": ("attempt", "The survey result of a call was stored"),

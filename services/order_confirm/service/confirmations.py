@@ -27,7 +27,6 @@ from services.order_confirm.service.attempt_rules import AttemptInput
 from services.order_confirm.service.scope import Scope, get_order
 
 CLOSE_REASON = "other_channel"
-ACTION = "order.confirmed_elsewhere"
 # Orders waiting for a call (or paid) may be confirmed without one; in_call and awaiting_payment orders are
 # in the middle of a call or a payment, and closed ones are closed.
 WITHOUT_A_CALL = frozenset({S.AWAITING_CALL, S.NO_ANSWER, S.CALLBACK_SCHEDULED, S.UNREACHABLE, S.PAID})
@@ -75,7 +74,7 @@ def _replayed_elsewhere(session: Session, scope: Scope, order: Order, idempotenc
         return False
     entries = session.exec(
         select(AuditEntry).where(
-            col(AuditEntry.action) == ACTION,
+            col(AuditEntry.action) == "order.confirmed_elsewhere",
             col(AuditEntry.entity) == "order",
             col(AuditEntry.entity_id) == str(order.id),
             col(AuditEntry.actor_id) == scope.operator_id,
@@ -111,7 +110,7 @@ def _confirm_elsewhere(
         session,
         now=now,
         actor=scope.operator,
-        action=ACTION,
+        action="order.confirmed_elsewhere",
         entity="order",
         entity_id=order.id or 0,
         tenant_id=order.tenant_id,

@@ -34,6 +34,9 @@ EXPECTED_MOVES = {
     (S.PAID, S.CONFIRMED_WITH_CHANGES),
     (S.PAID, S.IN_CALL),
     (S.UNREACHABLE, S.IN_CALL),
+    # Confirmed by another channel, without a call (only with a reason: service/confirmations.py).
+    *((status, target) for status in (S.AWAITING_CALL, S.NO_ANSWER, S.CALLBACK_SCHEDULED, S.UNREACHABLE)
+      for target in (S.CONFIRMED, S.CONFIRMED_WITH_CHANGES)),
     *((status, S.CANCELLED_BY_SHOP) for status in S if status not in (S.CANCELLED, S.CANCELLED_BY_SHOP)),
 }  # fmt: skip
 
