@@ -44,8 +44,14 @@ def test_order_arrives_live_and_is_confirmed_with_a_changed_quantity_and_slot(co
     expect(card.get_by_test_id("delivery-slot")).to_have_text("18:00-22:00")
     expect(card.get_by_test_id("total")).to_have_text(re.compile(r"2\s250,00\s₽"))
     expect(row).to_contain_text(re.compile(r"2\s250,00\s₽"))  # the queue beside the card follows
-    expect(card.get_by_test_id("order-history")).to_contain_text("changed")
+    history = card.get_by_test_id("order-history")
+    # The server wrote a fact; the console shows it in its language, and again in the other one.
+    expect(history).to_contain_text("Заказ TEA-1001 изменён: интервал доставки, товары, сумма")
     console.screenshot(page, "console-order-card.png")
+    page.get_by_test_id("language").select_option("en")
+    expect(history).to_contain_text("Order TEA-1001 changed: delivery slot, items, total")
+    page.get_by_test_id("language").select_option("ru")
+    expect(history).to_contain_text("Заказ TEA-1001 изменён")
 
     page.keyboard.press("c")
     expect(card.get_by_test_id("order-status")).to_have_text("подтверждён с изменениями")

@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.order_confirm.api.deps import BodyId, NowDep, PathId, SessionDep, SupervisorScope, WorkerScope
+from services.order_confirm.api.deps import (
+    BodyId,
+    NowDep,
+    PathId,
+    ReaderLanguage,
+    SessionDep,
+    SupervisorScope,
+    WorkerScope,
+)
 from services.order_confirm.api.views import CustomerBrief, OrderBrief, customer_brief, order_brief
+from services.order_confirm.domain.timeline_text import render
 from services.order_confirm.models import Note, TimelineEvent
 from services.order_confirm.service import customers
 
@@ -28,9 +37,35 @@ class OwnerView(BaseModel):
 
 
 class EventView(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 41,
+                    "kind": "attempt",
+                    "params": {
+                        "external_id": "TEA-1001",
+                        "disposition": "no_answer",
+                        "reason_code": None,
+                        "callback_at": None,
+                        "next_attempt_at": "2026-11-23T10:05:00+00:00",
+                    },
+                    "text": "Звонок по заказу TEA-1001: не ответил, следующая попытка 23 нояб. 2026, 13:05 "
+                    "(Europe/Moscow)",
+                    "summary": "Call about order TEA-1001: no answer, next try at 23 Nov 2026, 13:05 (Europe/Moscow)",
+                    "order_id": 7,
+                    "actor_id": 3,
+                    "occurred_at": "2026-11-23T09:50:00Z",
+                    "details": {"attempt_id": 12, "disposition": "no_answer", "status": "no_answer"},
+                }
+            ]
+        }
+    )
     id: int
-    kind: str
-    summary: str
+    kind: str = Field(description="What happened (docs/vocabulary.md, timeline kinds)")
+    params: dict[str, Any] = Field(description="The fact's parameters (docs/workflow.md lists them per kind)")
+    text: str = Field(description="The line in the reader's language (Accept-Language; else the operator's)")
+    summary: str = Field(description="The line in English as written (kept for readers of the stored rows)")
     order_id: int | None
     actor_id: int | None
     occurred_at: datetime
@@ -70,18 +105,25 @@ def _note(note: Note) -> NoteView:
     return NoteView.model_validate(note, from_attributes=True)
 
 
-def _event(event: TimelineEvent) -> EventView:
-    return EventView.model_validate(event, from_attributes=True)
+def _event(event: TimelineEvent, language: str, timezone: str) -> EventView:
+    # A row from before facts that could not be migrated has no parameters: its text is the line as written.
+    text = render(event.kind, event.params, language=language, timezone=timezone) or event.summary
+    return EventView.model_validate({**event.model_dump(), "text": text})
 
 
 @router.get("/{customer_id}", response_model=CustomerHistoryView, responses=NOT_FOUND)
-def customer_history(session: SessionDep, scope: WorkerScope, customer_id: PathId) -> CustomerHistoryView:
+def customer_history(
+    session: SessionDep, scope: WorkerScope, language: ReaderLanguage, response: Response, customer_id: PathId
+) -> CustomerHistoryView:
+    """The timeline's lines are told in the reader's language (`Content-Language` says which)."""
     found = customers.history(session, scope, customer_id)
+    response.headers["Content-Language"] = language
+    timezone = found.customer.timezone
     return CustomerHistoryView(
         customer=customer_brief(found.customer),
         owner=OwnerView.model_validate(found.owner, from_attributes=True) if found.owner else None,
         orders=[order_brief(order) for order in found.orders],
-        timeline=[_event(event) for event in found.events],
+        timeline=[_event(event, language, timezone) for event in found.events],
         notes=[_note(note) for note in found.notes],
     )
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import Field
 from sqlmodel import Session
@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.problems import NotFound
 from services.common.request_sessions import async_session, gated_session
+from services.order_confirm.domain.timeline_text import negotiate
 from services.order_confirm.domain.vocabulary import Role
 from services.order_confirm.models import Operator
 from services.order_confirm.runtime import OrderConfirmRuntime
@@ -87,6 +88,19 @@ async def get_access_claims(
 
 
 AccessClaimsDep = Annotated[AccessClaims, Depends(get_access_claims)]
+
+
+def get_reader_language(
+    operator: CurrentOperator,
+    accept_language: Annotated[
+        str | None, Header(alias="Accept-Language", max_length=200, description="ru or en (default: yours)")
+    ] = None,
+) -> str:
+    """The language to tell server-written text in: Accept-Language, else the caller's own language."""
+    return negotiate(accept_language, operator.language)
+
+
+ReaderLanguage = Annotated[str, Depends(get_reader_language)]
 
 
 def get_scope(session: SessionDep, operator: CurrentOperator) -> Scope:

@@ -1,4 +1,4 @@
-"""What a survey result means for the shop: a line for the timeline, and whether a supervisor must act."""
+"""What a survey result means for the shop: a fact for the timeline, and whether a supervisor must act."""
 
 from __future__ import annotations
 
@@ -7,13 +7,6 @@ from contracts.calls import SurveyAnswered
 # The shop's alarm thresholds (NPS detractors are 0-6 by the NPS definition; CSAT 1-2 is "bad").
 NPS_DETRACTOR_MAX = 6
 CSAT_BAD_MAX = 2
-
-_UNANSWERED = {
-    "no_answer": "did not answer",
-    "busy": "line busy",
-    "failed": "call failed",
-    "voicemail": "voicemail, not surveyed",
-}
 
 
 def is_detractor(csat: int | None, nps: int | None) -> bool:
@@ -30,14 +23,9 @@ def supervisor_follow_up(result: SurveyAnswered) -> str | None:
     return "Survey: " + "; ".join(reasons) if reasons else None
 
 
-def timeline_summary(result: SurveyAnswered) -> str:
-    if result.status in _UNANSWERED:
-        return f"Survey call: {_UNANSWERED[result.status]}"
-    if result.status == "skipped":
-        return f"Survey skipped ({(result.skip_reason or 'rules').replace('_', ' ')})"
-    rated = _ratings(result) or "no ratings given"
-    partial = " (hung up before the end)" if result.status == "partial" else ""
-    return f"Survey: {rated}{partial}"
+def survey_fact(result: SurveyAnswered) -> dict[str, object]:
+    """The timeline fact of a survey result (domain/timeline_text.py tells it)."""
+    return {"status": result.status, "csat": result.csat, "nps": result.nps, "skip_reason": result.skip_reason}
 
 
 def _ratings(result: SurveyAnswered) -> str:

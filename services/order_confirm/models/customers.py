@@ -58,7 +58,9 @@ class TimelineEvent(OrderConfirmModel, table=True):
     customer_id: int = Field(foreign_key="customers.id", index=True)
     order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
     kind: str = Field(max_length=50)
-    summary: str = Field(max_length=500)
+    # The fact: what domain/timeline_text.py needs to tell the line in the reader's language.
+    params: dict[str, Any] = json_field(default_factory=dict)
+    summary: str = Field(max_length=500)  # the line in English when written (rows from before facts: as written)
     details: dict[str, Any] = json_field(default_factory=dict)
     actor_id: int | None = Field(default=None, foreign_key="operators.id")
     occurred_at: datetime = utc_field(index=True)

@@ -110,10 +110,9 @@ def _reopen(session: Session, scope: Scope, order: Order, now: datetime) -> None
         customer,
         now=now,
         kind="order_reopened",
-        summary=f"Order {order.external_id} reopened: called again after it was unreachable",
+        params={"external_id": order.external_id, "attempts_before": order.attempts_count},
         order_id=order.id,
         actor=scope.operator,
-        details={"attempts_before": order.attempts_count},
     )
 
 
@@ -215,7 +214,7 @@ def _apply_disposition(
         customer,
         now=now,
         kind="attempt",
-        summary=_summary(attempt, order),
+        params=_attempt_fact(attempt, order),
         order_id=order.id,
         actor=scope.operator,
         details={"attempt_id": attempt.id, "disposition": attempt.disposition, "status": order.status},
@@ -294,12 +293,11 @@ def has_changes(session: Session, order: Order) -> bool:
     return session.exec(query.limit(1)).first() is not None
 
 
-def _summary(attempt: Attempt, order: Order) -> str:
-    text = f"Call about order {order.external_id}: {attempt.disposition}"
-    if attempt.reason_code:
-        text += f" ({attempt.reason_code})"
-    if attempt.callback_at:
-        text += f", call back at {attempt.callback_at.isoformat()}"
-    if attempt.next_attempt_at:
-        text += f", next try at {attempt.next_attempt_at.isoformat()}"
-    return text
+def _attempt_fact(attempt: Attempt, order: Order) -> dict[str, object]:
+    return {
+        "external_id": order.external_id,
+        "disposition": attempt.disposition,
+        "reason_code": attempt.reason_code,
+        "callback_at": timeline.iso(attempt.callback_at),
+        "next_attempt_at": timeline.iso(attempt.next_attempt_at),
+    }

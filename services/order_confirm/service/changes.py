@@ -187,7 +187,7 @@ def _record(
         customer,
         now=now,
         kind="order_changed",
-        summary=f"Order {order.external_id} changed: {', '.join(sorted(after))}",
+        params={"external_id": order.external_id, "fields": sorted(after)},
         order_id=order.id,
         actor=scope.operator,
         details={"before": before, "after": after},

@@ -124,9 +124,8 @@ def _confirm_elsewhere(
         customer,
         now=now,
         kind="confirmed_elsewhere",
-        summary=f"Order {order.external_id} confirmed without a call ({channel.value}): {data.reason or ''}",
+        params={"external_id": order.external_id, "channel": channel.value, "reason": data.reason},
         order_id=order.id,
         actor=scope.operator,
-        details=after,
     )
     outcomes.order_confirmed(session, runtime.outbox, order, scope.operator, now=now, with_changes=changed)

@@ -157,7 +157,5 @@ def _move(session: Session, task: Task, *, to: Operator, is_cover: bool, action:
     )
     customer = session.get(Customer, task.customer_id)
     assert customer is not None
-    summary = f"{to.name} covers this {task.kind}" if is_cover else f"{task.kind} back with {to.name}"
-    timeline.add_event(
-        session, customer, now=now, kind=action.replace(".", "_"), summary=summary, order_id=task.order_id
-    )
+    fact = {"operator_id": to.id, "operator_name": to.name, "task_kind": task.kind}
+    timeline.add_event(session, customer, now=now, kind=action.replace(".", "_"), params=fact, order_id=task.order_id)

@@ -81,7 +81,7 @@ def add_note(
         customer,
         now=now,
         kind="note",
-        summary=text,
+        params={"text": text},
         order_id=order_id,
         actor=scope.operator,
         details={"note_id": note.id},
@@ -131,7 +131,7 @@ def reassign_owner(
         customer,
         now=now,
         kind="owner_changed",
-        summary=f"Now owned by {new_owner.name}: {reason}",
+        params={"owner_id": new_owner.id, "owner_name": new_owner.name, "reason": reason},
         actor=scope.operator,
         details={"before": before["owner_id"], "after": new_owner.id, "reason": reason},
     )

@@ -115,14 +115,13 @@ def _record_new_order(
 ) -> None:
     assert order.id is not None
     write_items(session, order, snapshot, fresh=True)
-    flags = " (phone number does not parse: flagged for a supervisor)" if customer.bad_phone else ""
     timeline.add_event(
         session,
         customer,
         now=now,
         kind="order_received",
         order_id=order.id,
-        summary=f"Order {order.external_id} received from the shop{flags}",
+        params={"external_id": order.external_id, "bad_phone": customer.bad_phone},
         details={"event": snapshot.event.value, "bad_phone": customer.bad_phone},
     )
     audit.record(
@@ -180,14 +179,13 @@ def _update(session: Session, customer: Customer, order: Order, snapshot: OrderS
     if not changed:
         return order
     reopen = order.status in CONFIRMED
-    text = "Changed by shop" + (" after confirmation: to be confirmed again" if reopen else "")
     timeline.add_event(
         session,
         customer,
         now=now,
         kind="order_changed_by_shop",
         order_id=order.id,
-        summary=f"{text} ({', '.join(changed)})",
+        params={"external_id": order.external_id, "fields": changed, "after_confirmation": reopen},
         details={"changed_fields": changed},
     )
     if reopen:
@@ -232,7 +230,7 @@ def _cancel(session: Session, customer: Customer, order: Order, snapshot: OrderS
         now=now,
         kind="order_cancelled_by_shop",
         order_id=order.id,
-        summary=f"Order {order.external_id} cancelled by the shop (was {before['status']})",
+        params={"external_id": order.external_id, "previous_status": before["status"]},
     )
     audit.record(
         session,

@@ -87,7 +87,8 @@ def assign_owner(session: Session, customer: Customer, *, now: datetime) -> Oper
     owner.last_assigned_at = now
     session.add_all([customer, owner])
     _hand_open_tasks_to_owner(session, customer, owner)
-    timeline.add_event(session, customer, now=now, kind="owner_assigned", summary=f"Owner: {owner.name}")
+    fact = {"owner_id": owner.id, "owner_name": owner.name}
+    timeline.add_event(session, customer, now=now, kind="owner_assigned", params=fact)
     audit.record(
         session,
         now=now,

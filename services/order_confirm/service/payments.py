@@ -48,9 +48,8 @@ def on_payment_status(
         _paid(session, outbox, tenant_slug, order, customer, report, now=now)
     elif report.status in (PaymentLinkStatus.EXPIRED, PaymentLinkStatus.FAILED):
         word = "expired" if report.status == PaymentLinkStatus.EXPIRED else "failed"
-        timeline.add_event(
-            session, customer, now=now, kind="payment_link", summary=f"Payment link {word} unpaid", order_id=order.id
-        )
+        fact = {"event": word, "link_id": report.link_id}
+        timeline.add_event(session, customer, now=now, kind="payment_link", params=fact, order_id=order.id)
         if order.status == OrderStatus.AWAITING_PAYMENT:
             _owner_task(
                 session, order, customer, TaskKind.PAYMENT_FOLLOW_UP, f"Payment link {word}: call the customer", now=now
@@ -63,15 +62,18 @@ def on_courier_event(session: Session, tenant_slug: str, event: CourierEventRece
         return
     customer = session.get(Customer, order.customer_id)
     assert customer is not None
-    summary = f"Courier {event.courier} {event.shipment_ref}: {event.status}" + (
-        f" ({event.reason})" if event.reason else ""
-    )
+    fact = {
+        "courier": event.courier,
+        "shipment_ref": event.shipment_ref,
+        "status": event.status,
+        "reason": event.reason,
+    }
     timeline.add_event(
         session,
         customer,
         now=now,
         kind="courier",
-        summary=summary,
+        params=fact,
         order_id=order.id,
         details={"courier_status": event.courier_status, "slot_id": event.slot_id},
     )
@@ -116,7 +118,7 @@ def _paid(
         customer,
         now=now,
         kind="payment",
-        summary=f"Paid {report.amount} {report.currency} by link",
+        params={"amount": str(report.amount), "currency": report.currency, "link_id": report.link_id},
         order_id=order.id,
     )
     _owner_task(

@@ -122,13 +122,15 @@ def record_link(
     )
     customer = session.get(Customer, order.customer_id)
     assert customer is not None
-    slot = f", slot {view.slot.starts_at:%H:%M}-{view.slot.ends_at:%H:%M} UTC" if view.slot else ""
+    slot = (
+        {"slot_start": view.slot.starts_at.isoformat(), "slot_end": view.slot.ends_at.isoformat()} if view.slot else {}
+    )
     timeline.add_event(
         session,
         customer,
         now=now,
         kind="payment_link",
-        summary=f"Payment link for {view.amount} {view.currency} sent by SMS{slot}",
+        params={"event": "sent", "amount": str(view.amount), "currency": view.currency, **slot},
         order_id=order.id,
         actor=operator,
         details={"link_id": view.link_id, "status": view.status.value},

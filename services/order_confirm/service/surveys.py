@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from contracts.calls import SurveyAnswered
 from services.common.messaging.outbox import Outbox
 from services.common.problems import NotFound
-from services.order_confirm.domain.survey_outcome import supervisor_follow_up, timeline_summary
+from services.order_confirm.domain.survey_outcome import supervisor_follow_up, survey_fact
 from services.order_confirm.domain.vocabulary import TaskKind, TaskStatus
 from services.order_confirm.models import Attempt, Customer, Operator, Order, Task, Tenant
 from services.order_confirm.service import audit, outcomes, timeline
@@ -51,7 +51,7 @@ def record_survey_result(
             customer,
             now=now,
             kind="survey",
-            summary=timeline_summary(result),
+            params=survey_fact(result),
             order_id=attempt.order_id,
             details=details,
         )
@@ -97,7 +97,7 @@ def _opt_out(session: Session, customer: Customer, attempt: Attempt, *, now: dat
         customer,
         now=now,
         kind="survey_opt_out",
-        summary="Customer asked not to be surveyed again",
+        params={},
         order_id=attempt.order_id,
     )
     audit.record(

@@ -107,7 +107,9 @@ def test_a_conversation_opens_in_its_orders_context_for_those_who_may_hear_it(wo
     view = world.ok("GET", "kira", f"/conversations/{first}")
     assert (view["disposition"], view["talk_seconds"], view["recording"]) == ("confirmed", 120, None)
     assert view["order"]["external_id"] == "Q1" and view["order"]["customer_name"] == "Customer 1"
-    assert [event["summary"] for event in view["timeline"]] == ["Call: confirmed"]
+    # Told in the evaluator's language (Russian by default), kept in English as written.
+    assert [event["text"] for event in view["timeline"]] == ["Звонок по заказу Q1: подтверждён"]
+    assert [event["summary"] for event in view["timeline"]] == ["Call about order Q1: confirmed"]
     assert [note["text"] for note in view["notes"]] == ["Asked to deliver after six"]
     assert "phone" not in str(view["order"])
     assert world.call("GET", "sveta", f"/conversations/{first}").status_code == 200  # her team's

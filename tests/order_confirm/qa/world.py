@@ -232,8 +232,8 @@ def _calls(session: Session, world: Roster) -> None:
         assert attempt.id is not None
         world.calls.append(attempt.id)
         world.orders[attempt.id] = order.id
-        summary = f"Call: {disposition}"
-        timeline.add_event(session, customer, now=started, kind="attempt", summary=summary, order_id=order.id)
+        fact = {"external_id": order.external_id, "disposition": disposition}
+        timeline.add_event(session, customer, now=started, kind="attempt", params=fact, order_id=order.id)
         if n == 1:
             note = Note(
                 tenant_id=tenant_id,

@@ -54,7 +54,14 @@ CONVERSATION_EXAMPLE = {
         "items": [{"sku": "KETTLE-7", "name": "Чайник", "quantity": 1, "unit_price_minor": 349000}],
     },
     "timeline": [
-        {"kind": "attempt", "summary": "Call: confirmed", "details": {}, "occurred_at": "2026-12-02T08:15:10Z"}
+        {
+            "kind": "attempt",
+            "params": {"external_id": "TEA-1042", "disposition": "confirmed"},
+            "text": "Звонок по заказу TEA-1042: подтверждён",
+            "summary": "Call about order TEA-1042: confirmed",
+            "details": {},
+            "occurred_at": "2026-12-02T08:15:10Z",
+        }
     ],
     "notes": [{"text": "Asked to deliver after six", "author_id": 7, "created_at": "2026-12-02T08:16:00Z"}],
 }

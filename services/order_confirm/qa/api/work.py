@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
 from contracts.bounds import BoundedDate
-from services.order_confirm.api.deps import CurrentScope, NowDep, PathId, QueryId, SessionDep
+from services.order_confirm.api.deps import CurrentScope, NowDep, PathId, QueryId, ReaderLanguage, SessionDep
 from services.order_confirm.qa.api.common import CONVERSATION_EXAMPLE, ERRORS, NOT_FOUND, PREFIX, TenantId, example
 from services.order_confirm.qa.service import conversations, work_queue
 from services.order_confirm.qa.service.access import EVERYONE, QUEUE_READERS, operators_visible, tenant_for
@@ -96,10 +96,10 @@ def get_work_queue(
 
 @router.get("/conversations/{attempt_id}", responses={**NOT_FOUND, **example(CONVERSATION_EXAMPLE)})
 def get_conversation(
-    tenant_id: TenantId, attempt_id: PathId, session: SessionDep, scope: CurrentScope
+    tenant_id: TenantId, attempt_id: PathId, session: SessionDep, scope: CurrentScope, language: ReaderLanguage
 ) -> dict[str, Any]:
     """The call (outcome, reason, comment, times, survey), its order, the order's timeline and notes, and
     the recording where telephony made one; the customer appears by name only."""
     tenant = tenant_for(session, scope, tenant_id, EVERYONE)
     attempt = conversations.conversation_in_view(session, scope, tenant, attempt_id)
-    return conversations.conversation_view(session, attempt)
+    return conversations.conversation_view(session, attempt, language=language)

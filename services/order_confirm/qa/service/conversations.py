@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from services.common.problems import NotFound
+from services.order_confirm.domain.timeline_text import render
 from services.order_confirm.domain.vocabulary import Role
 from services.order_confirm.models import (
     Attempt,
@@ -86,7 +87,7 @@ def recording_of(session: Session, attempt: Attempt) -> dict[str, Any] | None:
     }
 
 
-def conversation_view(session: Session, attempt: Attempt) -> dict[str, Any]:
+def conversation_view(session: Session, attempt: Attempt, *, language: str = "en") -> dict[str, Any]:
     """Everything an evaluator needs beside the recording; the customer appears by name only."""
     order = session.get(Order, attempt.order_id)
     assert order is not None
@@ -117,7 +118,7 @@ def conversation_view(session: Session, attempt: Attempt) -> dict[str, Any]:
         "survey": {"csat": attempt.csat, "nps": attempt.nps, "callback_requested": attempt.survey_callback_requested},
         "recording": recording_of(session, attempt),
         "order": _order(order, customer, list(items)),
-        "timeline": [_event(event) for event in events],
+        "timeline": [_event(event, language, customer.timezone if customer else "UTC") for event in events],
         "notes": [{"text": note.text, "author_id": note.author_id, "created_at": note.created_at} for note in notes],
     }
 
@@ -142,9 +143,17 @@ def _order(order: Order, customer: Customer | None, items: list[OrderItem]) -> d
     }
 
 
-def _event(event: TimelineEvent) -> dict[str, Any]:
+def _event(event: TimelineEvent, language: str, timezone: str) -> dict[str, Any]:
     occurred: datetime = event.occurred_at
-    return {"kind": event.kind, "summary": event.summary, "details": event.details, "occurred_at": occurred}
+    text = render(event.kind, event.params, language=language, timezone=timezone) or event.summary
+    return {
+        "kind": event.kind,
+        "params": event.params,
+        "text": text,
+        "summary": event.summary,
+        "details": event.details,
+        "occurred_at": occurred,
+    }
 
 
 def conversation_in_view(session: Session, scope: Scope, tenant: Tenant, attempt_id: int) -> Attempt:

@@ -13,7 +13,7 @@ export function OrderHistory({ order, timeline }) {
     })),
     ...(timeline || [])
       .filter((event) => event.order_id === order.id && event.kind !== "attempt")
-      .map((event) => ({ key: `e${event.id}`, at: event.occurred_at, text: event.summary })),
+      .map((event) => ({ key: `e${event.id}`, at: event.occurred_at, text: event.text })),
   ].sort((a, b) => new Date(b.at) - new Date(a.at));
   return html`<section class="panel">
     <h3>${t("order.history")}</h3>

@@ -61,7 +61,7 @@ function Items({ order }) {
 }
 
 export function OrderCard({ orderId, onDone }) {
-  useLanguage();
+  const lang = useLanguage();
   const [order, setOrder] = useState(null);
   const [history, setHistory] = useState(null);
   const [error, setError] = useState(null);
@@ -98,6 +98,11 @@ export function OrderCard({ orderId, onDone }) {
   // The shop changed or cancelled the order, or a supervisor moved the customer: show it now. An open
   // edit keeps the version it started from, so saving it then answers 412 and shows the difference.
   useSignal(`order:${orderId}`, load);
+  // The history's lines come told in the console's language: a new language asks for them again.
+  const customerId = order?.customer.id;
+  useEffect(() => {
+    if (customerId) get(`/customers/${customerId}`).then(setHistory, () => setHistory(null));
+  }, [lang]);
 
   const openAttempt = order?.attempts.find((attempt) => !attempt.disposition && attempt.operator_id === me?.id);
   const timer = useCallTimer(openAttempt?.started_at);

@@ -1,5 +1,6 @@
 // The public /api/v1 API, as the console uses it: bearer token in memory, refresh-token rotation, and
 // RFC 9457 problem+json errors turned into ApiError (status, machine-readable code, per-field messages).
+import { language } from "./i18n.js";
 import { observable } from "./store.js";
 
 export const API = "/api/v1";
@@ -129,7 +130,8 @@ export function accessToken() {
 // One API call. Returns {data, etag, status}; throws ApiError for any non-2xx answer.
 export async function request(method, path, { json, headers = {}, retried = false } = {}) {
   const current = session.get();
-  const init = { method, headers: { accept: "application/json", ...headers } };
+  // Server-written text (the customer timeline's lines) comes in the console's language.
+  const init = { method, headers: { accept: "application/json", "accept-language": language.get(), ...headers } };
   if (current) init.headers.authorization = `Bearer ${current.accessToken}`;
   if (json !== undefined) {
     init.headers["content-type"] = "application/json";

@@ -8,7 +8,7 @@ import { NoteDialog } from "../components/outcome-dialogs.js";
 import { ReassignDialog } from "../components/reassign.js";
 
 export function CustomerPage({ params, me }) {
-  useLanguage();
+  const lang = useLanguage();
   const id = Number(params.customer);
   const [found, setFound] = useState(null);
   const [error, setError] = useState(null);
@@ -25,7 +25,7 @@ export function CustomerPage({ params, me }) {
       (failure) => setError(failure.status === 404 ? t("customer.gone") : failure.message),
     );
   }, [id]);
-  useEffect(load, [id]);
+  useEffect(load, [id, lang]); // the timeline's lines are told in the console's language: ask again
   useShortcuts(
     writing || moving
       ? []
@@ -39,7 +39,7 @@ export function CustomerPage({ params, me }) {
   if (!found) return html`<p class="muted">${t("state.loading")}</p>`;
   const { customer, owner, orders } = found;
   const lines = [
-    ...found.timeline.map((event) => ({ key: `e${event.id}`, at: event.occurred_at, kind: event.kind, text: event.summary, order: event.order_id })),
+    ...found.timeline.map((event) => ({ key: `e${event.id}`, at: event.occurred_at, kind: event.kind, text: event.text, order: event.order_id })),
     ...found.notes.map((note) => ({ key: `n${note.id}`, at: note.created_at, kind: "note", text: note.text, order: note.order_id })),
   ].sort((a, b) => new Date(b.at) - new Date(a.at));
   const orderById = Object.fromEntries(orders.map((order) => [order.id, order]));
