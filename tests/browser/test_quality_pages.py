@@ -89,7 +89,8 @@ def test_evaluate_by_keyboard_then_the_operator_disputes_and_the_supervisor_is_t
 
     page.get_by_test_id("qa-evaluate").wait_for()
     expect(page.get_by_test_id("qa-no-recording")).to_be_visible()
-    expect(page.get_by_test_id("qa-conversation")).to_contain_text("Call: cancelled")
+    # The order's history: facts told in the page's language.
+    expect(page.get_by_test_id("qa-conversation")).to_contain_text("Звонок по заказу Q4: отменён")
     for key in KEYS:
         page.keyboard.press(key)
     for _ in range(3):

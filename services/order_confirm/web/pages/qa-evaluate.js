@@ -28,7 +28,7 @@ function Conversation({ call }) {
     <p>${order.customer_name} · ${order.delivery_address} · ${order.payment_method}</p>
     <ul>${order.items.map((i) => html`<li key=${i.sku}>${i.name} × ${i.quantity}</li>`)}</ul>
     <h4>${t("qa.timeline")}</h4>
-    <ul>${call.timeline.map((e, n) => html`<li key=${n}>${dateTime(e.occurred_at)} · ${e.summary}</li>`)}</ul>
+    <ul>${call.timeline.map((e, n) => html`<li key=${n}>${dateTime(e.occurred_at)} · ${e.text}</li>`)}</ul>
     ${call.notes.length > 0 && html`<h4>${t("qa.notes")}</h4>
       <ul>${call.notes.map((note, n) => html`<li key=${n}>${note.text}</li>`)}</ul>`}
   </section>`;
