@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -123,3 +124,17 @@ def test_a_message_that_always_fails_is_dead_lettered_then_replayed_through_the_
     assert probe.dead_letters.list() == [], "a replayed dead letter leaves the open list"
     with Session(probe.engine) as session:
         assert session.exec(select(ProbeDeadLetter)).one().replayed_at is not None
+
+
+def test_a_sync_commit_relays_even_where_a_loop_is_registered_but_not_running(probe: Probe) -> None:
+    """Playwright's sync API leaves its event loop registered as "running" in the main thread while it waits;
+    a sync session's relay handed to that loop never ran (SMS and payment statuses stuck in browser tests)."""
+    parked = asyncio.new_event_loop()
+    asyncio.events._set_running_loop(parked)
+    try:
+        probe.confirm_order()
+    finally:
+        asyncio.events._set_running_loop(None)
+        parked.close()
+    assert _outbox_rows(probe)[0].published_at is not None, "published in the committing thread"
+    wait_until(lambda: probe.effects() == 1, message="the confirmation to be consumed")

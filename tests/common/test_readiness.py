@@ -62,9 +62,7 @@ def test_writes_during_a_broker_outage_wait_in_the_outbox_and_are_delivered_afte
         with Session(engine) as session:
             waiting = session.exec(select(ProbeOutbox)).all()
         assert [row.published_at for row in waiting] == [None, None, None]
-        # Refused, or timed out when the loaded machine is slow to refuse: either way the broker's error is kept.
-        broker_errors = ("ConnectionError", "TimeoutError")
-        assert all(any(kind in (row.last_error or "") for kind in broker_errors) for row in waiting)
+        assert all("ConnectionError" in (row.last_error or "") for row in waiting)
         assert probe.effects() == 0
 
         private_redis.start()

@@ -16,6 +16,7 @@ import dramatiq
 import structlog
 from pydantic import BaseModel
 from sqlalchemy import Engine, event, insert, select, update
+from sqlalchemy.exc import UnboundExecutionError
 from sqlmodel import Session, col
 
 from contracts.envelope import Envelope
@@ -114,17 +115,16 @@ class Outbox:
             # The session still holds its connection during after_commit; publishing there needs a second
             # one, and under load every pooled connection ends up waiting for a second (pool starvation).
             # after_transaction_end of the root transaction runs once its connection is back in the pool.
-            event.listen(session, "after_transaction_end", lambda *_: self._relay(ids), once=True)
+            on_loop = _committed_on_event_loop(session)
+            event.listen(session, "after_transaction_end", lambda *_: self._relay(ids, on_loop), once=True)
 
-    def _relay(self, ids: list[int]) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # a sync session in a worker or threadpool thread: publish right here
+    def _relay(self, ids: list[int], on_loop: bool) -> None:
+        if not on_loop:  # a sync session in a worker or threadpool thread: publish right here
             self.publish_pending(ids)
             return
         # An AsyncSession committed on the event loop: the relay's sync reads, writes and broker call would
         # block the loop (on SQLite, while another request's transaction waits for the loop to finish).
-        loop.run_in_executor(None, self.publish_pending, ids)
+        asyncio.get_running_loop().run_in_executor(None, self.publish_pending, ids)
 
     def publish_pending(self, ids: list[int] | None = None, *, limit: int = 500) -> int:
         """Publish unsent rows (the given ones, or the oldest past the grace period); returns how many."""
@@ -203,6 +203,17 @@ class Outbox:
 
 def _dumps(envelope: dict[str, Any]) -> str:
     return json.dumps(envelope, separators=(",", ":"))
+
+
+def _committed_on_event_loop(session: Session) -> bool:
+    """The sync session inside an AsyncSession (its engine speaks an async driver) commits on the event loop.
+
+    Asked of the session, not of asyncio: a thread may have a loop registered that is not running right now
+    (Playwright's sync API leaves one in the main thread), and work handed to it would never run."""
+    try:
+        return bool(session.get_bind().dialect.is_async)
+    except UnboundExecutionError:
+        return False
 
 
 def _forget_pending(session: Session) -> None:
