@@ -7,14 +7,13 @@ operators see nothing. Another tenant, or a role without access, is "not found" 
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from services.common.problems import NotFound
 from services.order_confirm.domain.vocabulary import Role
 from services.order_confirm.models import Tenant
-from services.order_confirm.service.scope import Scope
+from services.order_confirm.service.scope import Scope, tenant_for_roles, tenant_row
 
 READERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.CLIENT_MANAGER})
 PLANNERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -23,16 +22,9 @@ RowT = TypeVar("RowT")
 
 
 def tenant_for(session: Session, scope: Scope, tenant_id: int, roles: frozenset[Role] = READERS) -> Tenant:
-    tenant = session.get(Tenant, tenant_id) if scope.has_tenant(tenant_id) and scope.role in roles else None
-    if tenant is None:
-        raise NotFound(f"No tenant {tenant_id}.")
-    return tenant
+    return tenant_for_roles(session, scope, tenant_id, roles)
 
 
 def row_of(session: Session, model: type[RowT], row_id: int, tenant_id: int, *, for_update: bool = False) -> RowT:
     """A planning row by id, only within the tenant already checked by `tenant_for`."""
-    query: Any = select(model).where(model.id == row_id, model.tenant_id == tenant_id)  # type: ignore[attr-defined]
-    found = session.exec(query.with_for_update() if for_update else query).first()
-    if found is None:
-        raise NotFound(f"No {model.__name__} {row_id}.")
-    return found  # type: ignore[no-any-return]
+    return tenant_row(session, model, row_id, tenant_id, noun=model.__name__, for_update=for_update)

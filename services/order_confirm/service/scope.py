@@ -19,7 +19,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from services.common.problems import NotFound
 from services.order_confirm.domain.vocabulary import Role, TaskStatus
-from services.order_confirm.models import AuditEntry, Customer, Operator, OperatorTenant, Order, Task
+from services.order_confirm.models import AuditEntry, Customer, Operator, OperatorTenant, Order, Task, Tenant
 
 ModelT = TypeVar("ModelT")
 
@@ -141,3 +141,22 @@ def _one(session: Session, query: SelectOfScalar[ModelT], for_update: bool, deta
     if found is None:
         raise NotFound(detail)
     return found
+
+
+def tenant_for_roles(session: Session, scope: Scope, tenant_id: int, roles: frozenset[Role]) -> Tenant:
+    """A tenant the caller belongs to with one of these roles (feature packages: planning, QA); else not found."""
+    tenant = session.get(Tenant, tenant_id) if scope.has_tenant(tenant_id) and scope.role in roles else None
+    if tenant is None:
+        raise NotFound(f"No tenant {tenant_id}.")
+    return tenant
+
+
+def tenant_row(
+    session: Session, model: type[ModelT], row_id: int, tenant_id: int, *, noun: str, for_update: bool = False
+) -> ModelT:
+    """A row of a tenant-owned table by id, only within a tenant already checked by `tenant_for_roles`."""
+    query: Any = select(model).where(model.id == row_id, model.tenant_id == tenant_id)  # type: ignore[attr-defined]
+    found = session.exec(query.with_for_update() if for_update else query).first()
+    if found is None:
+        raise NotFound(f"No {noun} {row_id}.")
+    return found  # type: ignore[no-any-return]

@@ -14,14 +14,14 @@ Anything else is "not found", like everywhere in Okno, so ids cannot be probed.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
 from services.common.problems import NotFound
 from services.order_confirm.domain.vocabulary import Disposition, Role
 from services.order_confirm.models import Attempt, Operator, Tenant
-from services.order_confirm.service.scope import Scope
+from services.order_confirm.service.scope import Scope, tenant_for_roles, tenant_row
 
 READERS = frozenset({Role.QA, Role.SUPERVISOR, Role.ADMIN, Role.CLIENT_MANAGER})
 CONFIGURERS = frozenset({Role.QA, Role.ADMIN})
@@ -37,19 +37,14 @@ RowT = TypeVar("RowT")
 
 
 def tenant_for(session: Session, scope: Scope, tenant_id: int, roles: frozenset[Role] = READERS) -> Tenant:
-    tenant = session.get(Tenant, tenant_id) if scope.has_tenant(tenant_id) and scope.role in roles else None
-    if tenant is None:
-        raise NotFound(f"No tenant {tenant_id}.")
-    return tenant
+    return tenant_for_roles(session, scope, tenant_id, roles)
 
 
 def row_of(session: Session, model: type[RowT], row_id: int, tenant_id: int, *, for_update: bool = False) -> RowT:
     """A QA row by id, only within the tenant already checked by `tenant_for`."""
-    query: Any = select(model).where(model.id == row_id, model.tenant_id == tenant_id)  # type: ignore[attr-defined]
-    found = session.exec(query.with_for_update() if for_update else query).first()
-    if found is None:
-        raise NotFound(f"No {model.__name__.removeprefix('Qa').lower()} {row_id}.")
-    return found  # type: ignore[no-any-return]
+    return tenant_row(
+        session, model, row_id, tenant_id, noun=model.__name__.removeprefix("Qa").lower(), for_update=for_update
+    )
 
 
 def conversation(session: Session, tenant_id: int, attempt_id: int, *, for_update: bool = False) -> Attempt:
