@@ -30,19 +30,35 @@ def build_request(
 
 
 class Connection:
-    """One keep-alive connection; one request at a time."""
+    """One keep-alive connection; one request at a time.
+
+    Like a browser or httpx, it does not send on a connection the server has closed while it was idle (the
+    server's keep-alive timeout), and sends a request again, once, on a fresh connection when a reused one
+    closes before any byte of the answer arrives (the close crossed the request on the wire). `resent`
+    counts those; a failure on a fresh connection, or after part of the answer, is raised."""
 
     def __init__(self, port: int) -> None:
         self.port = port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.resent = 0
 
     async def request(self, raw: bytes) -> tuple[int, bytes]:
+        if self.reader is not None and self.reader.at_eof():
+            self.close()  # closed by the server while idle
+        reused = self.writer is not None
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         assert self.reader is not None
-        self.writer.write(raw)
-        head = await self.reader.readuntil(b"\r\n\r\n")
+        try:
+            self.writer.write(raw)
+            head = await self.reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionResetError) as error:
+            if not reused or (isinstance(error, asyncio.IncompleteReadError) and error.partial):
+                raise
+            self.close()
+            self.resent += 1
+            return await self.request(raw)
         status = int(head[9:12])
         length = _content_length(head)
         body = await self.reader.readexactly(length) if length else b""
@@ -52,6 +68,7 @@ class Connection:
         if self.writer is not None:
             self.writer.close()
             self.writer = None
+            self.reader = None
 
 
 def _content_length(head: bytes) -> int:

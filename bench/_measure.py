@@ -3,10 +3,14 @@ percentiles, and the server's SQL statement and transaction counters (bench/_ser
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
+import time
 import urllib.request
 from dataclasses import dataclass
+
+import psycopg
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -16,6 +20,32 @@ def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """`cpu_seconds` of a process and every live descendant (uvicorn's worker processes under `--workers`)."""
+    total = 0.0
+    for process in _tree(pid):
+        with contextlib.suppress(FileNotFoundError):  # ended since it was listed
+            total += cpu_seconds(process)
+    return total
+
+
+def _tree(pid: int) -> list[int]:
+    found = [pid]
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return found
+    for thread in threads:
+        try:
+            with open(f"/proc/{pid}/task/{thread}/children") as children:
+                listed = children.read().split()
+        except FileNotFoundError:
+            continue
+        for child in listed:
+            found.extend(_tree(int(child)))
+    return found
 
 
 def rss_mb(pid: int) -> float:
@@ -56,3 +86,23 @@ def server_counters(port: int) -> Counters:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/_bench/counters", timeout=10) as answer:
         values = __import__("json").loads(answer.read())
     return Counters(int(values["statements"]), int(values["transactions"]))
+
+
+def count_driver_statements(port: int, on: bool) -> None:
+    """Switch bench._serve's asyncpg query logger on or off (it costs the server CPU on every statement)."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/_bench/driver-statements", data=b"on" if on else b"off", method="PUT"
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        answer.read()
+
+
+def committed(url: str) -> int:
+    """Transactions PostgreSQL counted for the database so far (every client, whatever its driver)."""
+    time.sleep(1.5)  # backends report their counts at most once a second
+    with psycopg.connect(url, autocommit=True) as connection:
+        row = connection.execute(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()
+    assert row is not None
+    return int(row[0])

@@ -1,8 +1,9 @@
 """The survey step's statements straight through asyncpg: what the database and the driver alone cost.
 
-Per step, as services/notify/surveys/step_store.py sends them: BEGIN; the locked survey row with the stored
+Per step, as services/notify/surveys/step_sql.py sends them: BEGIN; the locked survey row with the stored
 reply; the step inserted (ON CONFLICT DO NOTHING) and the survey updated in one statement; on the last step
-the report's outbox row; COMMIT. One task per call, `calls` at once, each with its own connection.
+the report's outbox row (a statement of its own here, inside the store statement there); COMMIT. One task
+per call, `calls` at once, each with its own connection.
 """
 
 from __future__ import annotations

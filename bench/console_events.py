@@ -42,7 +42,7 @@ from bench._measure import cpu_seconds, latency_line, load, rss_mb, server_count
 from bench.queue import SECRET, build_database, drop_database
 from services.common.clock import utc_now
 from services.common.db import transaction
-from services.order_confirm import runtime as order_confirm_runtime
+from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.domain.vocabulary import Role
 from services.order_confirm.models import Task
 from services.order_confirm.security.tokens import issue_access_token
@@ -168,7 +168,7 @@ def write_changes(url: str, namespace: str, plan: list[tuple[int, int]], rate: f
     """Commit `plan` (task, operator) changes at `rate` per second through the ORM, so the session hook publishes
     each wake-up exactly as a request or a worker would."""
     settings = OrderConfirmSettings(database_url=url, redis_url=REDIS_URL, broker_namespace=namespace)
-    runtime = order_confirm_runtime.build(settings)
+    runtime = order_confirm_wiring.build(settings)
     started = time.monotonic()
     for n, (task_id, _operator_id) in enumerate(plan):
         time.sleep(max(0.0, started + n / rate - time.monotonic()))

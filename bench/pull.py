@@ -16,10 +16,14 @@ transaction per page, on an emptied database. The ratio is pull time / baseline 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -27,11 +31,12 @@ import psycopg
 from redis import Redis
 from sqlalchemy import delete, insert, text
 
+from bench._measure import cpu_seconds, load
 from contracts.http.erp_sync import ErpConnectionIn
 from services.common.db import make_engine, transaction
 from services.common.messaging.broker import make_broker
 from services.common.migrations import upgrade
-from services.integrations import runtime as integrations_runtime
+from services.integrations import wiring as integrations_wiring
 from services.integrations.models import ErpCursor, ErpDocument, OutboxMessage
 from services.integrations.service.erp_config import set_erp_connection
 from services.integrations.service.erp_pull import PullSummary, pull_tenant
@@ -59,12 +64,15 @@ def main() -> None:
     server = _start_onec(args.orders)
     namespace = f"okno-bench-pull-{uuid.uuid4().hex[:6]}"
     try:
-        pulled, summary = _pull(database_url, args.page_size, namespace)
-        bulk = _bulk_insert(database_url, args.page_size)
-        print(f"orders:            {summary.created} in {summary.pages} pages of {args.page_size}")
-        print(f"pull (end to end): {pulled:8.1f} s   {summary.created / pulled:8.0f} orders/s")
-        print(f"bare bulk insert:  {bulk:8.1f} s   {summary.created / bulk:8.0f} orders/s")
-        print(f"ratio pull / bulk: {pulled / bulk:8.1f}")
+        print(load())
+        pulled, summary, pull_cost = _pull(database_url, args.page_size, namespace)
+        bulk, bulk_cost = _bulk_insert(database_url, args.page_size)
+        orders = summary.created
+        print(f"orders:            {orders} in {summary.pages} pages of {args.page_size}")
+        print(f"pull (end to end): {pulled:8.1f} s   {orders / pulled:8.0f} orders/s   {pull_cost.per(orders)}")
+        print(f"bare bulk insert:  {bulk:8.1f} s   {orders / bulk:8.0f} orders/s   {bulk_cost.per(orders)}")
+        print(f"ratio pull / bulk: {pulled / bulk:8.1f}   CPU (client + PostgreSQL): {pull_cost.ratio(bulk_cost):.1f}")
+        print(load())
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -75,6 +83,71 @@ def main() -> None:
         if drop:
             with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
                 connection.execute(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
+
+
+@dataclass(frozen=True)
+class _Cost:
+    """CPU of one phase: this process (every thread) and the PostgreSQL backends serving the database;
+    what the load of the machine does not change."""
+
+    client_seconds: float
+    database_seconds: float
+    commits: int
+
+    def per(self, orders: int) -> str:
+        client, database = self.client_seconds * 1000 / orders, self.database_seconds * 1000 / orders
+        return f"CPU/order: client {client:.3f} ms, PostgreSQL {database:.3f} ms; {self.commits} commits"
+
+    def ratio(self, other: _Cost) -> float:
+        return (self.client_seconds + self.database_seconds) / (other.client_seconds + other.database_seconds)
+
+
+@contextlib.contextmanager
+def _metered(database_url: str) -> Iterator[list[_Cost]]:
+    """The CPU and commits of the block; a backend's CPU is readable only while it lives, so the database's
+    backends are sampled every 0.2 s (the block must not close its connections before it ends)."""
+    name = database_url.rsplit("/", 1)[1]
+    before = {pid: cpu_seconds(pid) for pid in _backend_pids(name)}
+    latest = dict(before)
+    done = threading.Event()
+
+    def watch() -> None:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+            while not done.wait(0.2):
+                for pid in _backend_pids(name, connection):
+                    with contextlib.suppress(OSError):
+                        latest[pid] = cpu_seconds(pid)
+
+    commits, started = _commits(name), time.process_time()
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    cost: list[_Cost] = []
+    try:
+        yield cost
+    finally:
+        done.set()
+        watcher.join()
+    client = time.process_time() - started
+    for pid in list(latest):
+        with contextlib.suppress(OSError):
+            latest[pid] = cpu_seconds(pid)
+    database = sum(seconds - before.get(pid, 0.0) for pid, seconds in latest.items())
+    time.sleep(1.1)  # PostgreSQL 15 flushes a backend's counters at most once a second
+    cost.append(_Cost(client, database, _commits(name) - commits))
+
+
+def _backend_pids(database: str, connection: psycopg.Connection[Any] | None = None) -> list[int]:
+    query = "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+    if connection is not None:
+        return [int(row[0]) for row in connection.execute(query, (database,))]
+    with psycopg.connect(ADMIN_URL, autocommit=True) as own:
+        return _backend_pids(database, own)
+
+
+def _commits(database: str) -> int:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        row = connection.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = %s", (database,)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _start_onec(orders: int) -> subprocess.Popen[bytes]:
@@ -95,43 +168,49 @@ def _url() -> str:
     return f"http://127.0.0.1:{PORT}/trade/odata/standard.odata/"
 
 
-def _pull(database_url: str, page_size: int, namespace: str) -> tuple[float, PullSummary]:
+def _pull(database_url: str, page_size: int, namespace: str) -> tuple[float, PullSummary, _Cost]:
     upgrade("integrations", database_url)
     settings = IntegrationsSettings(database_url=database_url, redis_url=REDIS_URL, broker_namespace=namespace)
-    runtime = integrations_runtime.build(settings, broker=make_broker(REDIS_URL, namespace=namespace))
+    runtime = integrations_wiring.build(settings, broker=make_broker(REDIS_URL, namespace=namespace))
     runtime.broker.declare_queue("order_confirm")
     with transaction(runtime.engine) as session:
         add_tenant(session, slug=TENANT, name="Bench", country="RU", now=runtime.clock())
         body = {"base_url": _url(), "username": "okno", "password": "okno", "page_size": page_size}
         set_erp_connection(session, TENANT, ErpConnectionIn.model_validate(body), now=runtime.clock())
-    started = time.perf_counter()
-    summary = pull_tenant(runtime, TENANT, on_page=_progress)
-    elapsed = time.perf_counter() - started
+    with _metered(database_url) as cost:
+        started = time.perf_counter()
+        summary = pull_tenant(runtime, TENANT, on_page=_progress)
+        elapsed = time.perf_counter() - started
     print()
     runtime.engine.dispose()
-    return elapsed, summary
+    return elapsed, summary, cost[0]
 
 
 def _progress(summary: PullSummary) -> None:
     print(f"\r  pulled {summary.created:>7} ({summary.pages} pages)", end="", flush=True)
 
 
-def _bulk_insert(database_url: str, page_size: int) -> float:
-    """The same rows the pull wrote, written again with nothing but multi-row INSERTs."""
+def _bulk_insert(database_url: str, page_size: int) -> tuple[float, _Cost]:
+    """The same rows the pull wrote, written again with nothing but multi-row INSERTs, one transaction per
+    page, into tables emptied as the pull found them (TRUNCATE: no dead rows or index entries left behind)."""
     engine = make_engine(database_url)
     with engine.begin() as connection:
         documents = [dict(r._mapping) for r in connection.execute(text("SELECT * FROM erp_documents ORDER BY id"))]
         outbox = [dict(r._mapping) for r in connection.execute(text("SELECT * FROM integrations_outbox ORDER BY id"))]
         for table in (ErpDocument, OutboxMessage, ErpCursor):
-            connection.execute(delete(table))
-    started = time.perf_counter()
-    for start in range(0, len(documents), page_size):
-        with engine.begin() as connection:
-            connection.execute(insert(ErpDocument), _rows(documents[start : start + page_size]))
-            connection.execute(insert(OutboxMessage), _rows(outbox[start : start + page_size]))
-    elapsed = time.perf_counter() - started
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(f"TRUNCATE {table.__tablename__}"))
+            else:
+                connection.execute(delete(table))
+    with _metered(database_url) as cost:
+        started = time.perf_counter()
+        for start in range(0, len(documents), page_size):
+            with engine.begin() as connection:
+                connection.execute(insert(ErpDocument), _rows(documents[start : start + page_size]))
+                connection.execute(insert(OutboxMessage), _rows(outbox[start : start + page_size]))
+        elapsed = time.perf_counter() - started
     engine.dispose()
-    return elapsed
+    return elapsed, cost[0]
 
 
 def _rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -7,11 +7,15 @@ client (bench/_http.py) sends pre-built `POST /api/v1/queue/next` requests with 
   one queue), each claiming again as soon as it has its answer, until `--claims` claims (default 100 000);
 - open loop: `--rate` claims per second (default 200) for `--open-seconds`, latency counted from the moment
   each claim was due to be sent (a slow answer cannot hide the ones queued behind it);
-- baseline: a raw asyncpg loop sending the same SQL statement (service/queue_claim.py) from as many
-  concurrent tasks over as many connections as the server's async pool, in this run on this machine.
+- baseline: a raw asyncpg loop sending the same SQL statement (service/queue_claim.py), in autocommit as
+  the server does, from as many concurrent tasks over as many connections as the server's async pool
+  (`--pool-size`, both), in this run on this machine.
 
 Every task has a 5-minute lease, so a task id answered twice is a double claim. Prints claims/s, latency,
-server CPU and SQL statements per claim, the ratio to the baseline, and the machine's load.
+server CPU (every worker process) and PostgreSQL transactions per claim, requests the client sent again
+because the server closed an idle keep-alive connection as they went out (as browsers do; bench/_http.py),
+the ratio to the baseline, and the machine's load. `--workers N` runs order_confirm as
+`okno serve order_confirm --workers N`.
 
     .venv/bin/python -m bench.queue                    # fresh database, dropped afterwards
     .venv/bin/python -m bench.queue --claims 20000     # a quicker look
@@ -21,8 +25,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -33,15 +39,14 @@ from datetime import timedelta
 
 import asyncpg
 import psycopg
-from sqlalchemy.dialects import postgresql
 
 from bench._http import Connection, build_request
-from bench._measure import cpu_seconds, latency_line, load, server_counters
+from bench._measure import committed, latency_line, load, server_counters, tree_cpu_seconds
 from services.common.clock import utc_now
 from services.common.migrations import upgrade
 from services.order_confirm.domain.vocabulary import Role
 from services.order_confirm.security.tokens import issue_access_token
-from services.order_confirm.service.queue_claim import _STATEMENTS
+from services.order_confirm.service.queue_claim import postgresql_statement
 from tests.support import free_port
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -85,6 +90,7 @@ class Tally:
     claimed: list[int] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     empty: int = 0
+    resent: int = 0
 
     def record(self, status: int, body: bytes, seconds: float) -> None:
         if status == 200 and (found := TASK_ID.search(body)):
@@ -151,6 +157,7 @@ async def closed_loop(port: int, requests: list[bytes], claims: int) -> tuple[Ta
                     continue
                 tally.record(status, body, time.perf_counter() - started)
         finally:
+            tally.resent += connection.resent
             connection.close()
 
     started = time.perf_counter()
@@ -180,20 +187,19 @@ async def open_loop(port: int, requests: list[bytes], rate: float, seconds: floa
         pending.append(asyncio.create_task(one(n, due)))
     await asyncio.gather(*pending)
     for connection in idle:
+        tally.resent += connection.resent
         connection.close()
     return tally
 
 
 async def raw_baseline(url: str, operators: int, tabs: int, claims: int, pool_size: int) -> tuple[Tally, float]:
     """The same claim statement straight through asyncpg: what the database and driver alone can do."""
-    dialect = postgresql.asyncpg.dialect()
-    compiled = _STATEMENTS.one_statement(keyed=False).compile(dialect=dialect)
+    statement = postgresql_statement(keyed=False)
     statements = []
     for n in range(1, operators + 1):
         now = utc_now()
         values = {"operator_id": n, "session_id": f"bench{n}", "now": now, "lease_until": now + LEASE}
-        params = compiled.construct_params({**values, "new_key": f"raw{n}", "key": None})
-        statements.append((str(compiled), [params[name] for name in compiled.positiontup or []]))
+        statements.append((statement.sql, statement.arguments({**values, "new_key": f"raw{n}", "key": None})))
     pool = await asyncpg.create_pool(url, min_size=pool_size, max_size=pool_size)
     tally, budget = Tally(), [claims]
 
@@ -202,8 +208,8 @@ async def raw_baseline(url: str, operators: int, tabs: int, claims: int, pool_si
         while budget[0] > 0:
             budget[0] -= 1
             started = time.perf_counter()
-            async with pool.acquire() as connection, connection.transaction():
-                row = await connection.fetchrow(sql, *args)
+            async with pool.acquire() as connection:
+                row = await connection.fetchrow(sql, *args)  # autocommit, as the server sends it
             tally.latencies.append(time.perf_counter() - started)
             tally.claimed.append(int(row["t_id"]))
 
@@ -214,32 +220,49 @@ async def raw_baseline(url: str, operators: int, tabs: int, claims: int, pool_si
     return tally, wall
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "OKNO_DATABASE_URL": url, "OKNO_JWT_SECRET": SECRET, "OKNO_LOG_LEVEL": "WARNING"}
+def start_server(url: str, port: int, workers: int, pool_size: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "OKNO_DATABASE_URL": url,
+        "OKNO_JWT_SECRET": SECRET,
+        "OKNO_LOG_LEVEL": "WARNING",
+        "OKNO_DB_ASYNC_POOL_SIZE": str(pool_size),
+    }
     env.pop("OKNO_REDIS_URL", None)
-    server = subprocess.Popen([sys.executable, "-m", "bench._serve", "order_confirm", "--port", str(port)], env=env)
-    deadline = time.monotonic() + 60
+    command = [sys.executable, "-m", "bench._serve", "order_confirm", "--port", str(port), "--workers", str(workers)]
+    # A session of its own, so `stop_server` ends uvicorn's worker processes too.
+    server = subprocess.Popen(command, env=env, start_new_session=True)
+    deadline = time.monotonic() + 120  # every worker imports the whole app; slow on a loaded machine
     while time.monotonic() < deadline:
         try:
             server_counters(port)
             return server
         except OSError:
             time.sleep(0.2)
-    server.kill()
+    stop_server(server)
     raise RuntimeError("order_confirm did not start")
 
 
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()  # uvicorn's supervisor ends its workers on SIGTERM
+    try:
+        server.wait(timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+
+
 def report(
-    name: str, tally: Tally, wall: float | None, cpu: float | None = None, statements: int | None = None
+    name: str, tally: Tally, wall: float | None, cpu: float | None = None, transactions: int | None = None
 ) -> None:
     done = len(tally.claimed)
     rate = f"{done / wall:,.0f} claims/s" if wall else ""
     print(f"{name}: {done} claims {rate}  {latency_line(tally.latencies)}")
-    extras = []
+    extras = [f"sent again on a fresh connection {tally.resent}"]
     if cpu is not None and done:
         extras.append(f"server CPU {cpu / done * 1000:.2f} ms/claim")
-    if statements is not None and done:
-        extras.append(f"{statements / done:.2f} SQL statements/claim")
+    if transactions is not None and done:
+        extras.append(f"{transactions / done:.2f} PostgreSQL transactions/claim")
     errors = sum(tally.errors.values())
     print(f"    double claims {tally.doubles()}  errors {errors} {dict(tally.errors) or ''}  " + "  ".join(extras))
 
@@ -248,25 +271,21 @@ def run(url: str, args: argparse.Namespace) -> int:
     port = free_port()
     requests = claim_requests(args.operators, args.tabs, port)
     print(load())
-    raw, raw_wall = asyncio.run(raw_baseline(url, args.operators, args.tabs, args.baseline_claims, args.pool_size))
+    raw, raw_wall = asyncio.run(
+        raw_baseline(url, args.operators, args.tabs, args.baseline_claims, args.pool_size * args.workers)
+    )
     report("baseline (raw asyncpg, same SQL)", raw, raw_wall)
-    server = start_server(url, port)
+    server = start_server(url, port, args.workers, args.pool_size)
     try:
-        cpu0, counted0 = cpu_seconds(server.pid), server_counters(port)
+        print(f"order_confirm: {args.workers} worker process(es), async pool {args.pool_size} each")
+        transactions0, cpu0 = committed(url), tree_cpu_seconds(server.pid)
         closed, wall = asyncio.run(closed_loop(port, requests, args.claims))
-        cpu1, counted1 = cpu_seconds(server.pid), server_counters(port)
-        report(
-            f"closed loop, {len(requests)} clients",
-            closed,
-            wall,
-            cpu1 - cpu0,
-            counted1.statements - counted0.statements,
-        )
+        cpu1, transactions1 = tree_cpu_seconds(server.pid), committed(url)
+        report(f"closed loop, {len(requests)} clients", closed, wall, cpu1 - cpu0, transactions1 - transactions0)
         opened = asyncio.run(open_loop(port, requests, args.rate, args.open_seconds))
         report(f"open loop, {args.rate:.0f}/s", opened, None)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
     print(f"ratio closed loop / baseline: {len(closed.claimed) / wall / (len(raw.claimed) / raw_wall):.2f}")
     print(load())
     failed = closed.errors or opened.errors or closed.doubles() or opened.doubles() or raw.doubles()
@@ -281,7 +300,10 @@ def main() -> int:
     parser.add_argument("--baseline-claims", type=int, default=20_000)
     parser.add_argument("--rate", type=float, default=200.0, help="open-loop claims per second")
     parser.add_argument("--open-seconds", type=float, default=10.0)
-    parser.add_argument("--pool-size", type=int, default=10, help="baseline connections (= the server's async pool)")
+    parser.add_argument(
+        "--pool-size", type=int, default=10, help="the server's async pool per worker process (and the baseline's)"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="order_confirm's uvicorn worker processes")
     parser.add_argument("--database-url", help="an already seeded database (default: a fresh one, dropped after)")
     args = parser.parse_args()
     tasks = args.claims + args.baseline_claims + int(args.rate * args.open_seconds) + 1000 * args.operators // 10

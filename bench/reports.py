@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from services.common.db import make_engine
 from services.common.migrations import upgrade
-from services.order_confirm import runtime as order_confirm_runtime
+from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.domain.report_periods import Grouping
 from services.order_confirm.models import Operator
 from services.order_confirm.service.reports import ReportName, ReportRequest, build_report
@@ -111,7 +111,7 @@ def time_daily_report(url: str, day: date, repeat: int) -> tuple[list[float], li
 def time_stored_daily_report(url: str, day: date, repeat: int) -> list[float]:
     """Seconds to make one stored daily report as the scheduler does (service/reports/daily.py: 5 reports by
     operator and in total, the XLSX, the row and its outbox message), rolled back after each repetition."""
-    runtime = order_confirm_runtime.build(OrderConfirmSettings(database_url=url), broker=StubBroker())
+    runtime = order_confirm_wiring.build(OrderConfirmSettings(database_url=url), broker=StubBroker())
     runtime.outbox.relay_enabled = False
     seconds: list[float] = []
     for _ in range(repeat):

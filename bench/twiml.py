@@ -5,9 +5,11 @@ notify runs in its own process (uvicorn, one worker, production settings with Tw
 relay off: nothing consumes the reports here) on a scratch PostgreSQL database (or SQLite with `--sqlite`).
 The benchmark plays Twilio with a raw asyncio HTTP client (bench/_http.py) and requests signed up front:
 start -> CSAT -> NPS -> last question -> status callback for `--calls` calls at once, `--rounds` times, then
-verifies every call was counted once. The baseline (PostgreSQL) runs the step's own statements (lock and
-read, store, the report's outbox row on the last step) through asyncpg from as many tasks; notify's CPU per
-step is printed beside the baseline client's CPU per step.
+verifies every call was counted once. Statements and commits per step come from a counting pass of its own
+(`--counted` calls before the timed rounds) with bench._serve's asyncpg query logger on; the timed pass runs
+without it, since the logger costs CPU on every statement (bench/_serve.py). The baseline (PostgreSQL) runs
+the step's own statements (lock and read, store, the report's outbox row on the last step) through asyncpg
+from as many tasks; notify's CPU per step is printed beside the baseline client's CPU per step.
 
     .venv/bin/python -m bench.twiml                      # 50 concurrent calls x 4 rounds, PostgreSQL
     .venv/bin/python -m bench.twiml --rounds 1           # smoke size
@@ -31,7 +33,7 @@ from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
 from bench._http import Connection, build_request
-from bench._measure import cpu_seconds, latency_line, load, server_counters
+from bench._measure import count_driver_statements, cpu_seconds, latency_line, load, server_counters
 from services.common.db import make_engine, transaction
 from services.common.migrations import upgrade
 from services.notify.models import SurveyCall
@@ -49,8 +51,8 @@ def serve(database_url: str, port: int) -> None:
 
     from bench._serve import instrument
     from services.notify.app import create_app
-    from services.notify.runtime import build
     from services.notify.settings import NotifySettings
+    from services.notify.wiring import build
 
     settings = NotifySettings(
         database_url=database_url,
@@ -141,6 +143,20 @@ async def run(port: int, batches: list[list[list[bytes]]]) -> dict[str, list[flo
     return timings
 
 
+def count_statements(pid: int, port: int, calls: list[list[bytes]], at_once: int) -> tuple[float, float]:
+    """Statements and commits per step, counted with asyncpg's query logger on (it sees the step's statements,
+    and costs CPU on each: the timed pass runs without it). The CPU of this pass shows what the logger costs."""
+    if not calls:
+        return float("nan"), float("nan")
+    count_driver_statements(port, on=True)
+    before, cpu = server_counters(port), cpu_seconds(pid)
+    asyncio.run(run(port, [calls[i : i + at_once] for i in range(0, len(calls), at_once)]))
+    after, cpu = server_counters(port), cpu_seconds(pid) - cpu
+    steps = len(calls) * len(STEPS)
+    print(f"counting pass ({steps} steps, query logger on): {cpu / steps * 1000:.2f} ms CPU per step with the logger")
+    return (after.statements - before.statements) / steps, (after.transactions - before.transactions) / steps
+
+
 def wait_for(port: int) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -163,6 +179,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=50, help="concurrent survey calls")
     parser.add_argument("--rounds", type=int, default=4, help="batches of concurrent calls, one after another")
+    parser.add_argument("--counted", type=int, default=50, help="calls of the statement-counting pass (logger on)")
     parser.add_argument("--admin-url", default=ADMIN_URL, help="PostgreSQL URL allowed to CREATE DATABASE")
     parser.add_argument("--sqlite", action="store_true", help="the embedded mode: SQLite, no baseline")
     args = parser.parse_args()
@@ -180,11 +197,13 @@ def measure(args: argparse.Namespace, url: str) -> None:
     from bench._twiml_baseline import raw_steps
 
     total = args.calls * args.rounds
-    surveys = prepare(url, 1 + total * (1 if args.sqlite else 2))
-    warm_up, served, for_baseline = surveys[0], surveys[1 : 1 + total], surveys[1 + total :]
+    surveys = prepare(url, 1 + args.counted + total * (1 if args.sqlite else 2))
+    warm_up, counted, surveys = surveys[0], surveys[1 : 1 + args.counted], surveys[1 + args.counted :]
+    served, for_baseline = surveys[:total], surveys[total:]
     port = free_port()
     requests = [signed_steps(port, survey_id, sid) for survey_id, sid in served]
     batches = [requests[i : i + args.calls] for i in range(0, len(requests), args.calls)]
+    counting = [signed_steps(port, survey_id, sid) for survey_id, sid in counted]
     server = multiprocessing.get_context("spawn").Process(target=serve, args=(url, port), daemon=True)
     server.start()
     assert server.pid is not None
@@ -193,11 +212,13 @@ def measure(args: argparse.Namespace, url: str) -> None:
         asyncio.run(run(port, [[signed_steps(port, *warm_up)]]))  # imports, statement caches, the pool
         print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {load()}")
         print(f"database: {url.split(':', 1)[0]}; {args.calls} concurrent calls x {args.rounds} rounds")
-        counters, cpu = server_counters(port), cpu_seconds(server.pid)
+        statements, commits = count_statements(server.pid, port, counting, args.calls)
+        count_driver_statements(port, on=False)
+        cpu = cpu_seconds(server.pid)
         started = time.perf_counter()
         timings = asyncio.run(run(port, batches))
         elapsed = time.perf_counter() - started
-        cpu, after = cpu_seconds(server.pid) - cpu, server_counters(port)
+        cpu = cpu_seconds(server.pid) - cpu
     finally:
         server.terminate()
         server.join(10)
@@ -206,10 +227,9 @@ def measure(args: argparse.Namespace, url: str) -> None:
         print(f"  {name:<9} {latency_line(values)}")
     steps = len(every)
     print(f"{steps} webhooks in {elapsed:.1f} s = {steps / elapsed:.0f}/s")
-    statements, transactions = after.statements - counters.statements, after.transactions - counters.transactions
-    print(f"notify per step: {cpu / steps * 1000:.2f} ms CPU, {statements / steps:.2f} statements,", end=" ")
-    print(f"{transactions / steps:.2f} commits")
-    _verify(url, len(served) + 1)
+    print(f"notify per step: {cpu / steps * 1000:.2f} ms CPU (query logger off), {statements:.2f} statements,", end=" ")
+    print(f"{commits:.2f} commits (counting pass)")
+    _verify(url, len(served) + len(counted) + 1)
     if not args.sqlite:
         raw_rate, raw_cpu, raw_latencies = asyncio.run(raw_steps(url, for_baseline, args.calls))
         print(f"baseline (asyncpg, same statements): {raw_rate:.0f} steps/s, {raw_cpu * 1000:.2f} ms client CPU")

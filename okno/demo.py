@@ -28,8 +28,10 @@ from services.order_confirm.models import Customer, Operator, Order, Tenant
 from services.order_confirm.qa.service.scorecards import ensure_starter_scorecard
 from services.order_confirm.service import tenancy
 from services.order_confirm.service.tenancy import OperatorSpec, TenantSpec
+from services.order_confirm.telephony import tenant_settings
 
 DEMO_TENANT = TenantSpec("demo-shop", "Demo Shop", "Europe/Moscow", "RU", "ru")
+DEMO_NUMBER = "+74950000000"  # the demo shop's number; only the sandbox simulator ever dials it
 ACTOR = "system:demo"
 
 
@@ -71,6 +73,8 @@ def seed_demo(okno: Okno, *, base_url: str) -> None:
             tenant = tenancy.add_tenant(session, DEMO_TENANT, now=now, actor=ACTOR)
         _seed_staff(session, settings.password, now=now)
         ensure_starter_scorecard(session, tenant, actor=ACTOR, now=now)
+        if okno.notify.settings.sandbox:
+            _seed_telephony(session, tenant, now=now)
     with transaction(engines.integrations) as session:
         integration_tenants.ensure_tenant(
             session,
@@ -85,6 +89,20 @@ def seed_demo(okno: Okno, *, base_url: str) -> None:
     seed_same_day(okno, tenant=DEMO_TENANT.slug, base_url=base_url)  # own couriers + sandbox payments
     _print_welcome(base_url, settings)
     _print_sandbox_pages(okno)
+
+
+def _seed_telephony(session: Session, tenant: Tenant, *, now: datetime) -> None:
+    """A shop number with recording (and its announcement), so a call can be tried at once. Saved as an admin
+    saves settings, so the projection reaches notify by message as in production; settings the shop already
+    has (an earlier start, `okno telephony set`) are kept."""
+    assert tenant.id is not None
+    if tenant_settings.current(session, tenant.id) is not None:
+        return
+    document = tenant_settings.SettingsDocument(numbers=[DEMO_NUMBER], recording=True, announcement=True)
+    try:
+        tenant_settings.update(session, frozenset({tenant.id}), tenant.id, document, actor=ACTOR, now=now)
+    except tenant_settings.NumberTaken as error:  # another shop of this database has it: leave telephony off
+        Console().print(f"[yellow]demo telephony not set[/]: {error.detail}")
 
 
 def _print_sandbox_pages(okno: Okno) -> None:
@@ -104,6 +122,7 @@ def _print_sandbox_pages(okno: Okno) -> None:
     base = okno.notify.settings.public_base_url.rstrip("/")
     console = Console()
     console.print(f"  telephony simulator (12 h): {base}/simulator/#ticket={ticket}", soft_wrap=True)
+    console.print(f"  the shop's number (sandbox): {DEMO_NUMBER} (okno telephony show {DEMO_TENANT.slug})")
     console.print(f"  SMS outbox (12 h): {base}/sandbox/sms/#ticket={ticket}", soft_wrap=True)
 
 

@@ -30,15 +30,18 @@ from services.common.settings import ServiceSettings
 from services.integrations import app as integrations_app
 from services.integrations import runtime as integrations_runtime
 from services.integrations import schedule as integrations_schedule
+from services.integrations import wiring as integrations_wiring
 from services.integrations.sandboxes import PAYMENTS_SANDBOX
 from services.integrations.settings import IntegrationsSettings
 from services.notify import app as notify_app
 from services.notify import runtime as notify_runtime
 from services.notify import schedule as notify_schedule
+from services.notify import wiring as notify_wiring
 from services.notify.settings import NotifySettings
 from services.order_confirm import app as order_confirm_app
 from services.order_confirm import runtime as order_confirm_runtime
 from services.order_confirm import schedule as order_confirm_schedule
+from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.settings import OrderConfirmSettings
 
 log = structlog.get_logger(__name__)
@@ -127,9 +130,9 @@ def build_okno(
     integrations = following(IntegrationsSettings(**overrides), urls.get(IntegrationsSettings, {}))
     notify = following(NotifySettings(**overrides), urls.get(NotifySettings, {}))
     okno = Okno(
-        order_confirm=order_confirm_runtime.build(order_confirm, engine=engine, broker=broker, clock=clock),
-        integrations=integrations_runtime.build(integrations, engine=engine, broker=broker, clock=clock),
-        notify=notify_runtime.build(notify, engine=engine, broker=broker, clock=clock),
+        order_confirm=order_confirm_wiring.build(order_confirm, engine=engine, broker=broker, clock=clock),
+        integrations=integrations_wiring.build(integrations, engine=engine, broker=broker, clock=clock),
+        notify=notify_wiring.build(notify, engine=engine, broker=broker, clock=clock),
         broker=broker,
     )
     if okno.in_process_broker:

@@ -16,16 +16,16 @@ from services.common.runtime import Runtime
 from services.common.scheduler import PeriodicJob
 from services.common.settings import ServiceSettings
 from services.integrations import app as integrations_app
-from services.integrations import runtime as integrations_runtime
 from services.integrations import schedule as integrations_schedule
+from services.integrations import wiring as integrations_wiring
 from services.integrations.settings import IntegrationsSettings
 from services.notify import app as notify_app
-from services.notify import runtime as notify_runtime
 from services.notify import schedule as notify_schedule
+from services.notify import wiring as notify_wiring
 from services.notify.settings import NotifySettings
 from services.order_confirm import app as order_confirm_app
-from services.order_confirm import runtime as order_confirm_runtime
 from services.order_confirm import schedule as order_confirm_schedule
+from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.settings import OrderConfirmSettings
 
 
@@ -49,18 +49,18 @@ SERVICES: dict[str, Service] = {
     "order_confirm": Service(
         "order_confirm",
         OrderConfirmSettings,
-        order_confirm_runtime.build,
+        order_confirm_wiring.build,
         order_confirm_app.create_app,
         order_confirm_schedule.periodic_jobs,
     ),
     "integrations": Service(
         "integrations",
         IntegrationsSettings,
-        integrations_runtime.build,
+        integrations_wiring.build,
         integrations_app.create_app,
         integrations_schedule.periodic_jobs,
     ),
     "notify": Service(
-        "notify", NotifySettings, notify_runtime.build, notify_app.create_app, notify_schedule.periodic_jobs
+        "notify", NotifySettings, notify_wiring.build, notify_app.create_app, notify_schedule.periodic_jobs
     ),
 }

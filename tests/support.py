@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import uvicorn
+from sqlalchemy import Engine, text
 
 T = TypeVar("T")
 
@@ -44,7 +45,16 @@ def live_server(app: Any, *, port: int | None = None) -> Iterator[str]:
     """Serve an ASGI app on a real socket in a thread; yields its base URL."""
     port = port or free_port()
     # As `okno serve` does: uvicorn believes no forwarding header; the apps' OKNO_TRUSTED_PROXIES rule decides.
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False)
+    # A browser's live stream stays open until the page goes: shutdown gives open connections 1 s, not forever.
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        proxy_headers=False,
+        timeout_graceful_shutdown=1,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -90,3 +100,16 @@ def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
     if errors:
         raise errors[0]
     return results[0]
+
+
+def waiting_on_a_lock(engine: Engine) -> bool:
+    """Some other session of this PostgreSQL database waits for a lock now: a lock-order test's sign that
+    the transaction it started is blocked where the test meant it to be (no sleeps, no timing)."""
+    with engine.connect() as connection:
+        waiting = connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    return bool(waiting)

@@ -42,6 +42,7 @@ class ProblemCode(StrEnum):
     LINE_BUSY = "line_busy"  # 409: the operator's line already has another call
     CALL_NOT_FOUND = "call_not_found"  # 404 (also another tenant's call)
     CALL_ENDED = "call_ended"  # 409: hold on a call that is over
+    CALL_NOT_ANSWERED = "call_not_answered"  # 409: hold before the customer answered (nothing to hold)
     RECORDING_NOT_FOUND = "recording_not_found"  # 404 (also deleted, or another tenant's)
     RANGE_NOT_SATISFIABLE = "range_not_satisfiable"  # 416, with Content-Range: bytes */<size>
 

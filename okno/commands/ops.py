@@ -34,9 +34,12 @@ def run(
     """The embedded default: all three services in one process on one port, SQLite, in-process worker."""
     import uvicorn
 
+    from okno.allocator import use_one_malloc_arena
     from okno.embedded import build_okno, create_embedded_app
     from okno.listening import PortUnavailable, base_url, listen
     from okno.startup import on_embedded_startup
+
+    use_one_malloc_arena()  # before any thread: per-thread arenas kept freed memory (RSS grew with orders)
 
     try:
         sock = listen(host, port)  # before the database, the demo seed or the local 1C are touched

@@ -16,7 +16,6 @@ from rich.console import Console
 
 from services.common.db import make_engine
 from services.common.encryption import (
-    KEYS_VARIABLE,
     Keyring,
     keyring_from_settings,
     missing_message,
@@ -25,6 +24,7 @@ from services.common.encryption import (
     sealed_columns,
     write_key_file,
 )
+from services.common.secret_keys import KEYS_VARIABLE
 from services.common.settings import ServiceSettings
 
 secrets_app = typer.Typer(help="Keys that encrypt stored credentials: make one, rotate to it.", no_args_is_help=True)

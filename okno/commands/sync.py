@@ -21,9 +21,9 @@ TenantOption = Annotated[str, typer.Option("--tenant", "-t", help="Tenant slug")
 
 
 def _runtime() -> IntegrationsRuntime:
-    from services.integrations import runtime as integrations_runtime
+    from services.integrations import wiring as integrations_wiring
 
-    return integrations_runtime.build()
+    return integrations_wiring.build()
 
 
 @sync.command("pull")
@@ -35,8 +35,8 @@ def pull(
     from sqlmodel import select
 
     from services.common.db import transaction
-    from services.integrations.adapters.erp import adapter_for
     from services.integrations.adapters.erp.base import PullPosition
+    from services.integrations.adapters.erp.providers import adapter_for
     from services.integrations.adapters.failures import RemoteFailure
     from services.integrations.models.erp import ErpConnection, ErpCursor
     from services.integrations.service.erp_pull import pull_tenant

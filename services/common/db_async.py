@@ -12,9 +12,11 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -102,3 +104,25 @@ async def async_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+
+
+@asynccontextmanager
+async def driver_connection(connection: AsyncConnection) -> AsyncIterator[Any]:
+    """The asyncpg connection under a pooled SQLAlchemy one, for a hot path's few prepared statements:
+    SQLAlchemy's per-statement work (compiling, result metadata) costs more CPU than asyncpg's whole round
+    trip. Each statement commits on its own unless the caller starts a transaction (`driver.transaction()`).
+    asyncpg's errors come out as SQLAlchemy's `DBAPIError`, so an outage is a 503 like anywhere else
+    (outages.py), and a connection found dead is dropped from the pool."""
+    import asyncpg  # PostgreSQL only: the embedded mode (SQLite) never loads the driver
+
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None, "a checked-out connection has its driver connection"
+    try:
+        yield driver
+    except asyncpg.PostgresError as error:
+        raise DBAPIError("(hot path statement)", None, error, hide_parameters=True) from error
+    except (asyncpg.InterfaceError, OSError) as error:  # the connection is gone
+        await connection.invalidate()
+        raise DBAPIError(
+            "(hot path statement)", None, error, hide_parameters=True, connection_invalidated=True
+        ) from error

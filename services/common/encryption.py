@@ -26,9 +26,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import Engine, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 
+from services.common.secret_keys import KEYS_VARIABLE, parse_keys
 from services.common.settings import ServiceSettings
-
-KEYS_VARIABLE = "OKNO_SECRET_KEYS"
 
 
 class SecretKeysMissing(RuntimeError):
@@ -69,19 +68,6 @@ class Keyring:
 
 def new_key() -> str:
     return Fernet.generate_key().decode("ascii")
-
-
-def parse_keys(value: str, *, source: str) -> tuple[str, ...]:
-    """Comma-, space- or line-separated Fernet keys; ValueError names the position of a malformed one."""
-    keys = tuple(part for part in value.replace(",", " ").split() if part)
-    for position, key in enumerate(keys, start=1):
-        try:
-            Fernet(key)
-        except ValueError:
-            raise ValueError(
-                f"key {position} of {source} is not a Fernet key (okno secrets new-key makes one)"
-            ) from None
-    return keys
 
 
 def keyring_from_settings(settings: ServiceSettings) -> Keyring | None:

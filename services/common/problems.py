@@ -67,6 +67,9 @@ def problem(status: int, code: str, title: str, detail: str, instance: str, **ex
     if isinstance(extra.get("retry_after"), int | float):
         # RFC 9110: 429 and 503 may say when to come back; clients and proxies read the header, not the body.
         headers["Retry-After"] = str(int(extra["retry_after"]))
+    if status == 416 and isinstance(extra.get("complete_length"), int):
+        # RFC 9110 15.5.17: an unsatisfiable range is answered with the representation's size.
+        headers["Content-Range"] = f"bytes */{int(extra['complete_length'])}"
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers or None)
 
 

@@ -17,6 +17,7 @@ from services.common.clock import Clock, utc_now
 from services.common.db import is_sqlite, make_engine
 from services.common.db_async import AsyncEngines, async_url
 from services.common.encryption import install, keyring_from_settings
+from services.common.messaging.batch_relay import BatchRelay
 from services.common.messaging.broker import make_broker
 from services.common.messaging.consumers import RetryOptions
 from services.common.messaging.dead_letters import DeadLetters, attach_dead_letters
@@ -45,9 +46,12 @@ class Runtime(Generic[SettingsT]):
     # Shared by every runtime on the same sync engine (the embedded process runs three on one).
     async_engines: AsyncEngines = field(init=False)
     request_gate: RequestGate = field(init=False)
+    # Publishes the rows hot paths wrote with Core and hand over after commit (batch_relay.py).
+    batch_relay: BatchRelay = field(init=False)
 
     def __post_init__(self) -> None:
         self.async_engines, self.request_gate = _companions(self.engine, self.settings)
+        self.batch_relay = BatchRelay(self.outbox)
 
     @property
     def retry(self) -> RetryOptions:

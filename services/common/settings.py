@@ -10,6 +10,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from services.common.secret_keys import KEYS_VARIABLE, parse_keys
+
 DEV_SERVICE_TOKEN = "okno-dev-service-token"
 
 
@@ -95,8 +97,6 @@ class ServiceSettings(BaseSettings):
     @field_validator("secret_keys")
     @classmethod
     def _valid_keys(cls, value: SecretStr) -> SecretStr:
-        from services.common.encryption import KEYS_VARIABLE, parse_keys
-
         parse_keys(value.get_secret_value(), source=KEYS_VARIABLE)  # a typo must not start a service
         return value
 

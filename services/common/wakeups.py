@@ -17,13 +17,14 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import structlog
-from redis import Redis
-from redis.asyncio import Redis as AsyncRedis
-from redis.asyncio.client import PubSub
-from redis.exceptions import RedisError
+
+if TYPE_CHECKING:
+    from redis import Redis
+    from redis.asyncio import Redis as AsyncRedis
+    from redis.asyncio.client import PubSub
 
 log = structlog.get_logger(__name__)
 
@@ -63,6 +64,9 @@ class RedisWakeups:
                 self._publisher.start()
 
     def _publish_loop(self) -> None:
+        # Redis's client loads with the first note, not with the module: the embedded mode never needs it.
+        from redis import Redis
+
         client = Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=2)
         try:
             while (batch := self._next_batch()) is not None:
@@ -88,6 +92,8 @@ class RedisWakeups:
                 return list(batch)
 
     def _send(self, client: Redis[bytes], batch: list[str]) -> None:
+        from redis.exceptions import RedisError
+
         try:
             pipeline = client.pipeline(transaction=False)
             for note in batch:
@@ -99,6 +105,9 @@ class RedisWakeups:
             log.warning("wakeups.publish_failed", channel=self.channel, dropped=len(batch), error=repr(error))
 
     async def listen(self, deliver: Deliver, resync: Resync) -> None:
+        from redis.asyncio import Redis as AsyncRedis
+        from redis.exceptions import RedisError
+
         attempt = 0
         while True:
             client = AsyncRedis.from_url(self.url, socket_connect_timeout=2, socket_keepalive=True)
@@ -131,6 +140,8 @@ class RedisWakeups:
 
 
 async def _close_quietly(pubsub: PubSub, client: AsyncRedis[bytes]) -> None:
+    from redis.exceptions import RedisError
+
     try:
         await pubsub.aclose()  # type: ignore[attr-defined]  # (types-redis predates redis 5's aclose)
         await client.aclose()  # type: ignore[attr-defined]

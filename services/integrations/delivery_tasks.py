@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from contracts.routing import Queue
 from services.integrations.runtime import IntegrationsRuntime
+from services.integrations.service.delivery_sender import send_due
 
 log = structlog.get_logger(__name__)
 SEND_ACTOR = "integrations.deliveries.send"
@@ -26,8 +27,6 @@ def bind(runtime: IntegrationsRuntime) -> None:
         return
 
     def send_deliveries(body: str) -> None:
-        from services.integrations.service.delivery_sender import send_due
-
         send_due(runtime, only=[int(i) for i in json.loads(body)["delivery_ids"]])
 
     send_deliveries.__name__ = "integrations_deliveries_send"

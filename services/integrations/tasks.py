@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlmodel import Session
 
 from contracts.delivery import ShipmentRequested
@@ -13,11 +11,14 @@ from contracts.payments import SmsStatusChanged
 from contracts.reports import DailyReportReady
 from contracts.routing import MessageType, Queue
 from services.common.messaging.consumers import ConsumerRegistry
+from services.integrations.delivery_tasks import send_after_commit
 from services.integrations.models import InboxMessage
+from services.integrations.runtime import IntegrationsRuntime
+from services.integrations.service.deliveries import record_outcome
+from services.integrations.service.link_status import record_sms_status
 from services.integrations.service.outcome_events import OUTCOMES
-
-if TYPE_CHECKING:
-    from services.integrations.runtime import IntegrationsRuntime
+from services.integrations.service.report_events import record_daily_report
+from services.integrations.service.shipments import create_shipment
 
 consumers: ConsumerRegistry[IntegrationsRuntime] = ConsumerRegistry(Queue.INTEGRATIONS, InboxMessage)
 
@@ -29,8 +30,6 @@ consumers: ConsumerRegistry[IntegrationsRuntime] = ConsumerRegistry(Queue.INTEGR
 def on_shipment_requested(
     runtime: IntegrationsRuntime, session: Session, envelope: RawEnvelope, payload: ShipmentRequested
 ) -> None:
-    from services.integrations.service.shipments import create_shipment
-
     create_shipment(runtime, session, envelope.tenant, payload)
 
 
@@ -38,8 +37,6 @@ def on_shipment_requested(
 def on_sms_status_changed(
     runtime: IntegrationsRuntime, session: Session, envelope: RawEnvelope, payload: SmsStatusChanged
 ) -> None:
-    from services.integrations.service.link_status import record_sms_status
-
     record_sms_status(runtime, session, payload)
 
 
@@ -47,9 +44,6 @@ def on_sms_status_changed(
 
 
 def _on_outcome(runtime: IntegrationsRuntime, session: Session, envelope: RawEnvelope, payload: OrderOutcome) -> None:
-    from services.integrations.delivery_tasks import send_after_commit
-    from services.integrations.service.deliveries import record_outcome
-
     recorded = record_outcome(session, envelope, payload, now=runtime.clock())
     send_after_commit(runtime, session, [d.id for d in recorded if d.id is not None])
 
@@ -65,9 +59,6 @@ for _message_type, (_model, _event) in OUTCOMES.items():
 def on_daily_report_ready(
     runtime: IntegrationsRuntime, session: Session, envelope: RawEnvelope, payload: DailyReportReady
 ) -> None:
-    from services.integrations.delivery_tasks import send_after_commit
-    from services.integrations.service.report_events import record_daily_report
-
     delivery = record_daily_report(session, envelope, payload, now=runtime.clock())
     if delivery is not None and delivery.id is not None:
         send_after_commit(runtime, session, [delivery.id])

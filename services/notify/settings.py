@@ -44,3 +44,19 @@ class NotifySettings(ServiceSettings):
     survey_ask_callback: bool = Field(True, description="Last question: press 1 for a supervisor call back")
     survey_ring_timeout_seconds: int = Field(25, ge=5, le=600, description="How long the survey call rings")
     survey_dispatch_seconds: float = Field(5.0, description="How often due survey calls are placed")
+
+    # --- telephony housekeeping ---
+    telephony_sweep_seconds: float = Field(
+        60.0, description="How often calls without callbacks for hours are closed and stale ringing offers expire"
+    )
+    inbound_wake_seconds: float = Field(
+        5.0, description="How often queued inbound callers are checked for a free operator (and rung at once)"
+    )
+    telephony_stale_call_hours: float = Field(
+        4.0, gt=0, description="A call with no news from Twilio for this long is closed (outcome by what is known)"
+    )
+
+    # --- recordings (the retention period itself is each tenant's telephony setting) ---
+    recording_retention_seconds: float = Field(
+        3600.0, gt=0, description="How often recordings past their tenant's retention are deleted (at Twilio too)"
+    )

@@ -1,41 +1,12 @@
-"""Wiring of order_confirm: its runtime (engine, broker, outbox) and its message consumers."""
+"""The runtime type of order_confirm (engine, broker, outbox, clock, settings) that every layer takes.
+
+Built and wired (consumers bound) by `services.order_confirm.wiring.build`: this module imports nothing of the
+service beyond its settings, so tasks and service code can take the type without an import circle.
+"""
 
 from __future__ import annotations
 
-import dramatiq
-from sqlalchemy import Engine
-
-from contracts.routing import Queue
-from services.common.clock import Clock, utc_now
-from services.common.runtime import Runtime, build_runtime
-from services.order_confirm.models import DeadLetter, OutboxMessage
+from services.common.runtime import Runtime
 from services.order_confirm.settings import OrderConfirmSettings
 
 OrderConfirmRuntime = Runtime[OrderConfirmSettings]
-
-
-def build(
-    settings: OrderConfirmSettings | None = None,
-    *,
-    engine: Engine | None = None,
-    broker: dramatiq.Broker | None = None,
-    clock: Clock = utc_now,
-) -> OrderConfirmRuntime:
-    runtime = build_runtime(
-        "order_confirm",
-        Queue.ORDER_CONFIRM,
-        settings or OrderConfirmSettings(),
-        OutboxMessage,
-        DeadLetter,
-        engine=engine,
-        broker=broker,
-        clock=clock,
-    )
-    from services.order_confirm import streams
-    from services.order_confirm.tasks import consumers
-    from services.order_confirm.telephony.projection import watch
-
-    consumers.bind(runtime.broker, runtime, runtime.engine, runtime.retry)
-    watch.bind(runtime.engine, runtime.outbox, clock, runtime.settings.telephony_presence_idle)
-    streams.wire(runtime.engine, runtime.settings)
-    return runtime

@@ -132,7 +132,8 @@ class Console:
 
     def _console(self, login: str | None, message: ConsoleMessage) -> None:
         if message.type == "error" and not any(allowed in message.text for allowed in self.allowed_errors):
-            self.errors.append(f"{login}: console.error {message.text}")
+            where = message.location.get("url", "")  # a failed load names its URL only here
+            self.errors.append(f"{login}: console.error {message.text} ({where})")
 
     def screenshot(self, page: Page, name: str) -> None:
         DOCS.mkdir(exist_ok=True)

@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from services.common.migrations import upgrade
 from services.order_confirm import app as order_confirm_app
-from services.order_confirm import runtime as order_confirm_runtime
+from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.models import Order
 from services.order_confirm.planning import compute
 from services.order_confirm.runtime import OrderConfirmRuntime
@@ -62,7 +62,7 @@ class Planning:
 def planning(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Planning]:
     url = f"sqlite:///{tmp_path_factory.mktemp('planning') / 'okno.db'}"
     upgrade("order_confirm", url)
-    runtime = order_confirm_runtime.build(OrderConfirmSettings(database_url=url), clock=FrozenClock(NOW))
+    runtime = order_confirm_wiring.build(OrderConfirmSettings(database_url=url), clock=FrozenClock(NOW))
     ids = Ids()
     build_shop(runtime, ids)
     with Session(runtime.engine) as session:  # this morning's first order, before the plan is read

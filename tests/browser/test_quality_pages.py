@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from services.common.migrations import upgrade
 from services.order_confirm import app as order_confirm_app
-from services.order_confirm import runtime as order_confirm_runtime
+from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.settings import OrderConfirmSettings
 from tests.browser.conftest import DOCS, VIEWPORT
 from tests.order_confirm.qa.world import NOW, PASSWORD, Ids, build
@@ -46,7 +46,7 @@ class Quality:
 def quality(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Quality]:
     url = f"sqlite:///{tmp_path_factory.mktemp('quality') / 'okno.db'}"
     upgrade("order_confirm", url)
-    runtime = order_confirm_runtime.build(OrderConfirmSettings(database_url=url), clock=FrozenClock(NOW))
+    runtime = order_confirm_wiring.build(OrderConfirmSettings(database_url=url), clock=FrozenClock(NOW))
     ids = Ids()
     build(runtime, ids)
     with live_server(order_confirm_app.create_app(runtime)) as base_url:
@@ -189,3 +189,36 @@ def test_the_shop_calibrates_by_keyboard_reads_quality_and_praises_an_operator(
     operator.keyboard.press("i")
     expect(operator.get_by_test_id("kudos-wall")).to_contain_text("Masha → Anna")
     assert not errors, "\n".join(errors)
+
+
+# Sets the hash the moment the console shows who is signed in: a mutation observer runs before the
+# shell's effects, so the shell's first render (made for "/") is stale when its effect runs.
+FOLLOW_A_LINK_AT_SIGN_IN = """
+new MutationObserver((_, observer) => {
+  if (!document.querySelector("[data-testid=who]")) return;
+  observer.disconnect();
+  location.hash = "/qa/reports";
+}).observe(document, { childList: true, subtree: true });
+"""
+
+
+def test_a_link_followed_as_the_console_signs_in_is_not_overridden_by_the_first_page(
+    browser: Browser, quality: Quality
+) -> None:
+    errors: list[str] = []
+    context = browser.new_context(viewport=VIEWPORT, locale="ru-RU", timezone_id="Europe/Moscow")
+    context.add_init_script(FOLLOW_A_LINK_AT_SIGN_IN)
+    page = context.new_page()
+    page.clock.set_fixed_time(NOW)
+    page.set_default_timeout(15_000)
+    page.on("pageerror", lambda error: errors.append(f"uncaught {error}"))
+    page.goto(f"{quality.base_url}/console/")
+    page.get_by_label("Логин").fill("kira")
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    page.get_by_test_id("qa-reports").wait_for()
+    page.wait_for_timeout(500)  # any stale redirect would have run by now
+    assert page.evaluate("location.hash") == "#/qa/reports"
+    expect(page.get_by_test_id("qa-reports")).to_be_visible()
+    assert errors == []
+    context.close()

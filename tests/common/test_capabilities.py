@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from services.common.app import base_app
 from services.common.capabilities import Capability, CapabilityState, decide, require_capability
 from services.common.settings import ServiceSettings
-from services.order_confirm import runtime as order_confirm_runtime
+from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.settings import OrderConfirmSettings
 
 
@@ -35,7 +35,7 @@ def test_sandbox_setting_is_off_by_default_and_read_per_service(monkeypatch: pyt
 
 
 def test_readyz_lists_capabilities_and_their_routes_answer_503_with_retry_after(tmp_path: Path) -> None:
-    runtime = order_confirm_runtime.build(
+    runtime = order_confirm_wiring.build(
         OrderConfirmSettings(database_url=f"sqlite:///{tmp_path / 'okno.db'}", redis_url=None)
     )
     runtime.capabilities.declare(Capability("voice", CapabilityState.NOT_CONFIGURED, "not configured: set X"))

@@ -102,7 +102,14 @@ def _start_identified(worker: WorkerProcess, redis: Redis[bytes], namespace: str
 def _kill_mid_work(
     victim: WorkerProcess, victim_ids: set[str], engine: Engine, redis: Redis[bytes], namespace: str
 ) -> None:
-    wait_until(lambda: _count(engine, Order) >= 10, timeout=60, message="the victim to be busy")
+    # Killed the moment it holds fetched, unacknowledged messages (it prefetches as it starts working); how
+    # many orders are stored by then depends on the machine's load, so that is not what we wait for.
+    wait_until(
+        lambda: _unacked(redis, namespace, victim_ids) > 0,
+        timeout=60,
+        interval=0.01,
+        message="the victim to hold fetched messages",
+    )
     victim.kill()
     assert _unacked(redis, namespace, victim_ids) > 0, "the victim died holding fetched, unacknowledged messages"
     assert _count(engine, Order) < ORDERS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import time
@@ -12,8 +13,10 @@ from cryptography.fernet import Fernet
 from pytest import MonkeyPatch
 from twilio.request_validator import RequestValidator
 
+from okno.demo import DEMO_NUMBER
 from okno.embedded import build_okno
 from tests.common.okno_process import RunningOkno, okno_command
+from tests.support import wait_until
 
 ERP_URL = "SELECT base_url FROM erp_connections"
 
@@ -128,3 +131,24 @@ def test_every_setting_naming_this_process_follows_the_base_url(tmp_path: Path, 
     finally:
         for runtime in okno.runtimes:
             runtime.engine.dispose()
+
+
+def test_the_demo_shop_can_take_a_call_without_setting_telephony_up(okno_run: RunningOkno) -> None:
+    """README "Try a call in okno run": the demo shop has a number, recording and its announcement from the
+    start, saved as an admin saves them, and notify learns the number by message (its projection)."""
+    rows = okno_run.query(
+        "SELECT enabled, numbers, recording, announcement FROM telephony_settings "
+        "JOIN tenants ON tenants.id = telephony_settings.tenant_id WHERE tenants.slug = 'demo-shop'"
+    )
+    assert len(rows) == 1, rows
+    enabled, numbers, recording, announcement = rows[0]
+    assert (enabled, json.loads(numbers), recording, announcement) == (1, [DEMO_NUMBER], 1, 1)
+    audited = okno_run.query("SELECT count(*) FROM audit_log WHERE action = 'telephony_settings.changed'")
+    assert audited == [(1,)], audited
+    routed = wait_until(
+        lambda: okno_run.query("SELECT tenant_id FROM voice_numbers WHERE number = ?", DEMO_NUMBER),
+        timeout=30,
+        message="notify's projection to know the demo shop's number",
+    )
+    assert routed == [("demo-shop",)], routed
+    assert f"the shop's number (sandbox): {DEMO_NUMBER}" in " ".join(okno_run.output().split())

@@ -18,3 +18,19 @@ def test_served_openapi_matches_the_committed_copy(service: str) -> None:
         f"the {service} API changed: review it, then run `okno openapi write` and commit the new copy"
     )
     assert json.loads(committed.read_text())["openapi"].startswith("3.")
+
+
+def test_every_twilio_webhook_documents_its_signature_refusal_and_its_twiml() -> None:
+    """Twilio's webhooks are public URLs: each says it answers 403 to an unsigned or forged request, and each
+    200 names its TwiML media type with an example (the survey steps once lacked both)."""
+    paths = json.loads((OPENAPI_DIR / "notify.json").read_text())["paths"]
+    webhooks = {
+        path: operation for path, item in paths.items() if path.startswith("/twilio/") for operation in item.values()
+    }
+    assert len(webhooks) > 10
+    unsigned = sorted(path for path, operation in webhooks.items() if "403" not in operation["responses"])
+    assert unsigned == []
+    for path, operation in webhooks.items():
+        if "200" in operation["responses"]:
+            twiml = operation["responses"]["200"].get("content", {}).get("application/xml", {})
+            assert twiml.get("example") or twiml.get("examples"), path

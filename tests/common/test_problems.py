@@ -16,7 +16,7 @@ from services.common import request_sessions
 from services.common.app import base_app
 from services.common.db import make_engine, transaction
 from services.common.problems import Conflict, install_problem_handlers
-from services.order_confirm import runtime as order_confirm_runtime
+from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.settings import OrderConfirmSettings
 from tests.support import live_server, run_coroutine
 
@@ -65,7 +65,7 @@ def test_domain_errors_validation_errors_and_unstorable_values_are_problems(post
 def test_an_unhandled_error_is_a_500_problem_with_the_request_id_and_one_log_line(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    runtime = order_confirm_runtime.build(OrderConfirmSettings(database_url=f"sqlite:///{tmp_path / 'okno.db'}"))
+    runtime = order_confirm_wiring.build(OrderConfirmSettings(database_url=f"sqlite:///{tmp_path / 'okno.db'}"))
     app = base_app(runtime, title="probe")
 
     @app.get("/bug")
@@ -95,7 +95,7 @@ def test_a_request_that_waits_too_long_for_a_connection_is_503_database_busy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(request_sessions, "POOL_TIMEOUT_SECONDS", 0.3)
-    runtime = order_confirm_runtime.build(OrderConfirmSettings(database_url=f"sqlite:///{tmp_path / 'okno.db'}"))
+    runtime = order_confirm_wiring.build(OrderConfirmSettings(database_url=f"sqlite:///{tmp_path / 'okno.db'}"))
     app = base_app(runtime, title="probe")
 
     @app.get("/needs-a-session")

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from services.common.db import make_engine
 from services.common.messaging.broker import make_broker
 from services.order_confirm import app as order_confirm_app
-from services.order_confirm import runtime as order_confirm_runtime
+from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.settings import OrderConfirmSettings
 from tests.common.private_redis import PrivateRedis
 from tests.common.probe import ProbeOutbox, confirmed, running_probe
@@ -32,7 +32,7 @@ def test_healthz_answers_and_readyz_names_the_broker_when_redis_is_down(
     database_url: str, private_redis: PrivateRedis
 ) -> None:
     settings = OrderConfirmSettings(database_url=database_url, redis_url=private_redis.url)
-    runtime = order_confirm_runtime.build(settings)
+    runtime = order_confirm_wiring.build(settings)
     with live_server(order_confirm_app.create_app(runtime)) as base_url:
         assert httpx.get(f"{base_url}/readyz").json()["status"] == "ok"
 

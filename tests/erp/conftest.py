@@ -12,7 +12,7 @@ from contracts.http.erp_sync import ErpConnectionIn
 from okno.sandbox.onec import OneCStore, serve
 from okno.sandbox.onec_trade import trade_infobase
 from services.common.db import transaction
-from services.integrations import runtime as integrations_runtime
+from services.integrations import wiring as integrations_wiring
 from services.integrations.runtime import IntegrationsRuntime
 from services.integrations.service.erp_config import set_erp_connection
 from services.integrations.service.tenants import add_tenant
@@ -38,7 +38,7 @@ def onec() -> Iterator[OneC]:
 @pytest.fixture
 def integrations(database_url: str, clock: FrozenClock) -> Iterator[IntegrationsRuntime]:
     """integrations alone, on an in-memory broker nobody consumes: the outbox rows are what we assert on."""
-    runtime = integrations_runtime.build(
+    runtime = integrations_wiring.build(
         IntegrationsSettings(database_url=database_url, redis_url=None), broker=StubBroker(), clock=clock
     )
     runtime.outbox.relay_enabled = False

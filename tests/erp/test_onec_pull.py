@@ -94,6 +94,25 @@ def test_a_document_that_cannot_be_called_about_is_reported_and_does_not_block_t
     assert len(snapshots(integrations)) == 2
 
 
+def test_a_document_the_snapshot_rejects_is_reported_by_name_and_the_rest_of_its_page_is_sent(
+    integrations: IntegrationsRuntime, onec: OneC
+) -> None:
+    # The page is validated as one list; one bad document must still be named alone, with its reason.
+    keys = seed_orders(onec.store, 4)
+    broken = onec.store.get(ORDERS, keys[2])
+    onec.store.get(PARTNERS, broken["Партнер_Key"])["Description"] = None
+    others = [k for k in keys if onec.store.get(ORDERS, k)["Партнер_Key"] != broken["Партнер_Key"]]
+    connect_erp(integrations, onec)
+
+    summary = pull_tenant(integrations, TENANT)
+
+    assert keys[2] in [key for key, _ in summary.skipped]
+    assert all(reason.startswith("customer.name:") for _, reason in summary.skipped)
+    sent = {s["payload"]["source_ref"] for s in snapshots(integrations)}
+    assert sent == {f"erp:{key}" for key in others}
+    assert summary.created == len(others)
+
+
 def test_1c_rejecting_our_credentials_is_a_clear_error_and_the_cursor_stays(
     integrations: IntegrationsRuntime, onec: OneC
 ) -> None:

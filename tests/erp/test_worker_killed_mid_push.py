@@ -17,7 +17,7 @@ from contracts.envelope import Envelope
 from okno.sandbox.onec_trade import ORDERS, seed_orders
 from services.common.db import transaction
 from services.common.messaging.broker import make_broker, publish_envelope
-from services.integrations import runtime as integrations_runtime
+from services.integrations import wiring as integrations_wiring
 from services.integrations.models import Delivery, DeliveryAttempt
 from services.integrations.runtime import IntegrationsRuntime
 from services.integrations.service.delivery_sender import send_due
@@ -35,7 +35,7 @@ OKNO = str(Path(sys.executable).with_name("okno"))
 def shared(database_url: str, redis_url: str, broker_namespace: str) -> Iterator[IntegrationsRuntime]:
     """integrations in this process, on the same database and Redis namespace as the worker subprocess."""
     settings = IntegrationsSettings(database_url=database_url, redis_url=redis_url, broker_namespace=broker_namespace)
-    runtime = integrations_runtime.build(settings, broker=make_broker(redis_url, namespace=broker_namespace))
+    runtime = integrations_wiring.build(settings, broker=make_broker(redis_url, namespace=broker_namespace))
     runtime.outbox.relay_enabled = False  # no order_confirm here; the snapshots stay in the outbox
     with transaction(runtime.engine) as session:
         add_tenant(session, slug=TENANT, name="Книжный", country="RU", now=runtime.clock())

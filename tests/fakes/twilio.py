@@ -1,4 +1,5 @@
-"""A local Twilio: its REST API (Calls.json, Messages.json) and its voice engine (signed webhooks, TwiML).
+"""A local Twilio: its REST API (Calls, Messages, Recordings media and DELETE) and its voice engine (signed
+webhooks, TwiML).
 
 `FakeTwilio.app` answers the official SDK like api.twilio.com does (Basic auth, form bodies, JSON resources,
 Twilio error bodies); point `twilio_api_base_url` at it. `VoiceCall` then plays the phone network: it
@@ -20,11 +21,12 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from twilio.request_validator import RequestValidator
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 API = "/2010-04-01/Accounts/{account_sid}"
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
 @dataclass
@@ -51,21 +53,131 @@ class MessageRequest:
 
 
 @dataclass
+class CallUpdate:
+    """`POST Calls/{sid}.json`: a redirect (`url`) or a hang-up (`status="completed"`)."""
+
+    sid: str
+    url: str | None
+    status: str | None
+
+
+@dataclass
 class FakeTwilio:
     account_sid: str = "AC" + "a1" * 16
     auth_token: str = "fake-twilio-auth-token"
     calls: list[CallRequest] = field(default_factory=list)
     messages: list[MessageRequest] = field(default_factory=list)
+    updates: list[CallUpdate] = field(default_factory=list)
+    # Calls Twilio knows (placed through the REST API, or opened by a softphone: `open_leg`) -> over or not.
+    legs: dict[str, bool] = field(default_factory=dict)
     # Test switches: the next REST requests answer with this (status, Twilio error code) instead.
     failures: list[tuple[int, int]] = field(default_factory=list)
+    # Recordings' media by RecordingSid; every DELETE and every media Range header asked, in order.
+    recordings: dict[str, bytes] = field(default_factory=dict)
+    recording_deletes: list[str] = field(default_factory=list)
+    media_ranges: list[str | None] = field(default_factory=list)
+    ignore_range: bool = False  # answer media requests with 200 and the whole file, as some servers do
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_recording(self, size: int = 1000) -> str:
+        """A recording Twilio has stored (as if a recorded call had ended); its media is `size` known bytes."""
+        sid = "RE" + secrets.token_hex(16)
+        with self.lock:
+            self.recordings[sid] = bytes(i % 251 for i in range(size))
+        return sid
 
     @property
     def app(self) -> FastAPI:
         app = FastAPI()
         app.post(API + "/Calls.json")(self._create_call)
         app.post(API + "/Messages.json")(self._create_message)
+        app.post(API + "/Calls/{call_sid}.json")(self._update_call)
+        app.get(API + "/Recordings/{recording_sid}.mp3")(self._recording_media)
+        app.delete(API + "/Recordings/{recording_sid}.json")(self._delete_recording)
         return app
+
+    async def _recording_media(self, account_sid: str, recording_sid: str, request: Request) -> Response:
+        problem = self._authorized(account_sid, request)
+        if problem is not None:
+            return problem
+        with self.lock:
+            self.media_ranges.append(request.headers.get("Range"))
+            media = self.recordings.get(recording_sid)
+        if media is None:
+            return _error(404, 20404, f"The requested resource {request.url.path} was not found")
+        match = _RANGE.fullmatch(request.headers.get("Range", ""))
+        if match is None or self.ignore_range or match.group(0) == "bytes=-":
+            return Response(media, media_type="audio/mpeg", headers={"Accept-Ranges": "bytes"})
+        first, last, size = match.group(1), match.group(2), len(media)
+        if first == "":  # suffix: the last N bytes
+            start, end = max(size - int(last), 0), size - 1
+            if int(last) == 0:
+                start = size
+        else:
+            start, end = int(first), min(int(last), size - 1) if last else size - 1
+        if start >= size:
+            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+        headers = {"Accept-Ranges": "bytes", "Content-Range": f"bytes {start}-{end}/{size}"}
+        return Response(media[start : end + 1], 206, headers=headers, media_type="audio/mpeg")
+
+    async def _delete_recording(self, account_sid: str, recording_sid: str, request: Request) -> Response:
+        problem = self._authorized(account_sid, request)
+        if problem is not None:
+            return problem
+        with self.lock:
+            self.recording_deletes.append(recording_sid)
+            gone = self.recordings.pop(recording_sid, None) is None
+        if gone:
+            return _error(404, 20404, f"The requested resource {request.url.path} was not found")
+        return Response(status_code=204)
+
+    def _authorized(self, account_sid: str, request: Request) -> JSONResponse | None:
+        """Basic auth of the account, then an injected failure if one is pending."""
+        expected = "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        if request.headers.get("Authorization") != expected or account_sid != self.account_sid:
+            return _error(401, 20003, "Authenticate")
+        with self.lock:
+            if self.failures:
+                status, code = self.failures.pop(0)
+                return _error(status, code, "Injected failure")
+        return None
+
+    def open_leg(self, sid: str) -> None:
+        """A call leg Twilio started itself (a softphone's `Device.connect`, a `<Dial>` child leg)."""
+        with self.lock:
+            self.legs[sid] = False
+
+    def end_leg(self, sid: str) -> None:
+        with self.lock:
+            self.legs[sid] = True
+
+    async def _update_call(self, account_sid: str, call_sid: str, request: Request) -> JSONResponse:
+        form = await request.form()
+        expected = "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        if request.headers.get("Authorization") != expected or account_sid != self.account_sid:
+            return _error(401, 20003, "Authenticate")
+        with self.lock:
+            if self.failures:
+                status, code = self.failures.pop(0)
+                return _error(status, code, "Injected failure")
+            if call_sid not in self.legs:
+                return _error(404, 20404, f"The requested resource Calls/{call_sid}.json was not found")
+            over = self.legs[call_sid]
+            url, new_status = _opt(form.get("Url")), _opt(form.get("Status"))
+            if url and over:
+                # What Twilio answers when a finished call is redirected.
+                return _error(400, 21220, "Call is not in-progress. Cannot redirect.")
+            self.updates.append(CallUpdate(call_sid, url, new_status))
+            if new_status == "completed":
+                self.legs[call_sid] = True
+        resource = {
+            "sid": call_sid,
+            "account_sid": self.account_sid,
+            "status": "completed" if self.legs[call_sid] else "in-progress",
+            "api_version": "2010-04-01",
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Calls/{call_sid}.json",
+        }
+        return JSONResponse(resource)
 
     async def _create_call(self, account_sid: str, request: Request) -> JSONResponse:
         form = await request.form()
@@ -87,6 +199,7 @@ class FakeTwilio:
         )
         with self.lock:
             self.calls.append(call)
+            self.legs[call.sid] = False
         return JSONResponse(self._call_resource(call), status_code=201)
 
     async def _create_message(self, account_sid: str, request: Request) -> JSONResponse:

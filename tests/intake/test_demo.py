@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import httpx
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from okno.demo import DemoSettings, sample_order, seed_demo, signed_request
+from okno.demo import DEMO_NUMBER, DemoSettings, sample_order, seed_demo, signed_request
 from okno.embedded import build_okno, create_embedded_app
-from services.order_confirm.models import Customer, Operator, QaScorecard
+from services.order_confirm.models import AuditEntry, Customer, Operator, QaScorecard, TelephonySettings
 from tests.support import live_server, wait_until
 
 
@@ -23,6 +23,10 @@ def test_demo_is_seeded_once_and_accepts_a_signed_sample_order(database_url: str
     assert [(card.name, card.is_default, card.current_version) for card in cards] == [
         ("Подтверждение заказа", True, 1)
     ]  # the starter scorecard, once
+    with Session(okno.order_confirm.engine) as session:
+        telephony = [(row.numbers, row.recording) for row in session.exec(select(TelephonySettings))]
+        changes = session.exec(select(AuditEntry).where(col(AuditEntry.action) == "telephony_settings.changed")).all()
+    assert telephony == [([DEMO_NUMBER], True)] and len(changes) == 1, (telephony, changes)  # set once, kept
 
     document = sample_order("DEMO-1", city="Хабаровск")
     body, headers = signed_request(document, DemoSettings().webhook_secret)

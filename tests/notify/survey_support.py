@@ -18,11 +18,12 @@ from services.common.db import transaction
 from services.common.messaging.broker import make_broker
 from services.notify.app import create_app
 from services.notify.models import OutboxMessage, SurveyCall, SurveyStep
-from services.notify.runtime import NotifyRuntime, build
+from services.notify.runtime import NotifyRuntime
 from services.notify.settings import NotifySettings
 from services.notify.surveys.dispatch import dispatch_due_surveys, place_survey_call
 from services.notify.surveys.scheduling import schedule_survey
 from services.notify.surveys.tenant_rules import SurveyRulesBody, save_rules
+from services.notify.wiring import build
 from tests.fakes.twilio import FakeTwilio, VoiceCall
 from tests.support import FrozenClock
 

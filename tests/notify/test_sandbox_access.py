@@ -17,7 +17,7 @@ from contracts.payments import SmsRequested
 from services.common.db import transaction
 from services.common.messaging.broker import make_broker
 from services.notify.app import create_app
-from services.notify.runtime import NotifyRuntime, build
+from services.notify.runtime import NotifyRuntime
 from services.notify.settings import NotifySettings
 from services.notify.sms.models import SmsMessage
 from services.notify.sms.service import send_sms
@@ -26,6 +26,7 @@ from services.notify.surveys.models import SurveyCall
 from services.notify.surveys.scheduling import schedule_survey
 from services.notify.telephony.sandbox.credentials import SandboxCredentials, sandbox_credentials
 from services.notify.telephony.sandbox.tickets import mint_ticket
+from services.notify.wiring import build
 from tests.support import FrozenClock
 
 BASE = "http://127.0.0.1:8000/notify"

@@ -12,10 +12,11 @@ from contracts.calls import CallCompleted
 from services.common.db import transaction
 from services.common.messaging.broker import make_broker
 from services.notify.app import create_app
-from services.notify.runtime import NotifyRuntime, build
+from services.notify.runtime import NotifyRuntime
 from services.notify.settings import NotifySettings
 from services.notify.surveys.dispatch import dispatch_due_surveys, place_survey_call
 from services.notify.surveys.scheduling import schedule_survey
+from services.notify.wiring import build
 from tests.support import FrozenClock
 
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from contracts.calls import SurveyAnswered
 from services.common.db import transaction
 from services.common.messaging.broker import make_broker
-from services.order_confirm import runtime as order_confirm_runtime
+from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.app import create_app
 from services.order_confirm.domain.vocabulary import Role
 from services.order_confirm.models import Attempt
@@ -24,7 +24,7 @@ from tests.support import FrozenClock
 
 @pytest.fixture
 def desk(database_url: str, clock: FrozenClock) -> Iterator[tuple[OrderConfirmRuntime, TestClient]]:
-    runtime = order_confirm_runtime.build(
+    runtime = order_confirm_wiring.build(
         OrderConfirmSettings(database_url=database_url), broker=make_broker(None), clock=clock
     )
     runtime.outbox.relay_enabled = False

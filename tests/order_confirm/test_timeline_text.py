@@ -44,6 +44,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "task_cover_ended": {"operator_id": 1, "operator_name": "Olga", "task_kind": "callback"},
     "order_reopened": {"external_id": "A-1", "attempts_before": 5},
     "confirmed_elsewhere": {"external_id": "A-1", "channel": "messenger", "reason": "said yes"},
+    "inbound_call": {
+        "operator_name": "Olga",
+        "answered_role": "owner",
+        "wait_seconds": 7,
+        "talk_seconds": 95,
+        "external_id": "A-1",
+    },  # fmt: skip
+    "phone_callback_requested": {"reason": "queue_timeout", "requested_number": "+79161234567"},
 }
 
 

@@ -10,9 +10,9 @@ HEAVY = ("statsmodels", "pyworkforce", "ortools", "pandas", "scipy")
 SCRIPT = f"""
 import sys
 from dramatiq.brokers.stub import StubBroker
-from services.order_confirm import app, runtime, schedule
+from services.order_confirm import app, schedule, wiring
 from services.order_confirm.settings import OrderConfirmSettings
-built = runtime.build(OrderConfirmSettings(database_url="sqlite://"), broker=StubBroker())
+built = wiring.build(OrderConfirmSettings(database_url="sqlite://"), broker=StubBroker())
 app.create_app(built)
 schedule.periodic_jobs(built)
 print("loaded:" + ",".join(name for name in {HEAVY!r} if name in sys.modules))

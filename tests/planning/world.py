@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from services.common.db import transaction
 from services.order_confirm import app as order_confirm_app
-from services.order_confirm import runtime as order_confirm_runtime
+from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.domain.vocabulary import Role
 from services.order_confirm.models import Attempt, Customer, Operator, OperatorTenant, Order, Tenant
 from services.order_confirm.runtime import OrderConfirmRuntime
@@ -163,7 +163,7 @@ def build_shop(runtime: OrderConfirmRuntime, world: World | Ids) -> None:
 def world(database_url: str) -> Iterator[World]:
     clock = FrozenClock(NOW)
     settings = OrderConfirmSettings(database_url=database_url, access_token_minutes=7 * 24 * 60)
-    runtime = order_confirm_runtime.build(settings, broker=StubBroker(), clock=clock)
+    runtime = order_confirm_wiring.build(settings, broker=StubBroker(), clock=clock)
     with TestClient(order_confirm_app.create_app(runtime)) as api:
         instance = World(runtime, api, clock)
         build_shop(runtime, instance)

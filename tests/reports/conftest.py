@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from services.common.migrations import SERVICES, upgrade
 from services.order_confirm import app as order_confirm_app
-from services.order_confirm import runtime as order_confirm_runtime
+from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.runtime import OrderConfirmRuntime
 from services.order_confirm.settings import OrderConfirmSettings
 from tests.conftest import _truncate_postgres
@@ -25,7 +25,7 @@ from tests.support import FrozenClock
 
 def runtime_on(database_url: str) -> OrderConfirmRuntime:
     settings = OrderConfirmSettings(database_url=database_url)
-    return order_confirm_runtime.build(settings, broker=StubBroker(), clock=FrozenClock(NOW))
+    return order_confirm_wiring.build(settings, broker=StubBroker(), clock=FrozenClock(NOW))
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from contracts.routing import MessageType
 from services.common.db import transaction
 from services.common.settings import DEV_SERVICE_TOKEN
-from services.integrations import runtime as integrations_runtime
+from services.integrations import wiring as integrations_wiring
 from services.integrations.app import create_app as integrations_app
 from services.integrations.models.deliveries import Delivery
 from services.integrations.service.delivery_sender import send_due
@@ -62,7 +62,7 @@ def test_the_daily_report_reaches_the_shops_webhook_signed_and_once(database_url
     assert isinstance(order_confirm.clock, FrozenClock)
     order_confirm.clock.set(tuesday_morning)
     clock = FrozenClock(tuesday_morning)
-    integrations = integrations_runtime.build(
+    integrations = integrations_wiring.build(
         IntegrationsSettings(database_url=database_url, redis_url=None), broker=StubBroker(), clock=clock
     )
     integrations.outbox.relay_enabled = False

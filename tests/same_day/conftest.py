@@ -24,7 +24,7 @@ from okno.commands.tenants import Engines, add_operator, add_tenant, set_status
 from okno.embedded import MOUNTS, Okno, build_okno
 from services.common.db import transaction
 from services.integrations import app as integrations_app
-from services.integrations import runtime as integrations_runtime
+from services.integrations import wiring as integrations_wiring
 from services.integrations.models import OutboxMessage, ShopWebhookEndpoint
 from services.integrations.runtime import IntegrationsRuntime
 from services.integrations.service.provider_setup import configure_courier, configure_payments
@@ -134,7 +134,7 @@ class SameDay:
 
     def new_order(self, external_id: str, **kwargs: Any) -> int:
         """The shop posts an order; returns order_confirm's id once it has arrived."""
-        with httpx.Client(base_url=self.url) as shop:
+        with httpx.Client(base_url=self.url, timeout=30) as shop:
             response = post_order(shop, TENANT, order_body(external_id, **kwargs), at=self.clock())
             assert response.status_code == 202, response.text
 
@@ -273,7 +273,7 @@ class Integrations:
 
 @pytest.fixture
 def integrations(database_url: str, clock: FrozenClock) -> Iterator[Integrations]:
-    runtime = integrations_runtime.build(
+    runtime = integrations_wiring.build(
         IntegrationsSettings(database_url=database_url, redis_url=None), broker=StubBroker(), clock=clock
     )
     runtime.outbox.relay_enabled = False

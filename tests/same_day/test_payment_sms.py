@@ -15,7 +15,7 @@ from contracts.payments import SmsRequested
 from contracts.routing import MessageType
 from services.common.db import transaction
 from services.notify import app as notify_app
-from services.notify import runtime as notify_runtime
+from services.notify import wiring as notify_wiring
 from services.notify.models import OutboxMessage, SmsMessage
 from services.notify.runtime import NotifyRuntime
 from services.notify.settings import NotifySettings
@@ -39,7 +39,7 @@ def notify(database_url: str) -> Iterator[tuple[NotifyRuntime, FakeTwilio]]:
             twilio_api_base_url=twilio_url,
             public_base_url=PUBLIC,
         )
-        runtime = notify_runtime.build(settings, broker=StubBroker())
+        runtime = notify_wiring.build(settings, broker=StubBroker())
         runtime.outbox.relay_enabled = False
         yield runtime, twilio
     runtime.engine.dispose()

@@ -23,11 +23,11 @@ from pydantic import ValidationError
 from services.common.db import transaction
 from services.common.forwarded import TrustedProxies, parse_networks
 from services.integrations import app as integrations_app
-from services.integrations import runtime as integrations_runtime
+from services.integrations import wiring as integrations_wiring
 from services.integrations.service.provider_setup import configure_payments
 from services.integrations.settings import IntegrationsSettings
 from services.order_confirm import app as order_confirm_app
-from services.order_confirm import runtime as order_confirm_runtime
+from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.settings import OrderConfirmSettings
 from tests.fakes.yookassa import FakeYooKassa
 from tests.support import free_port, live_server, wait_until
@@ -41,9 +41,12 @@ def order_confirm(database_url: str, trusted_proxies: str) -> Iterator[httpx.Cli
     settings = OrderConfirmSettings(
         database_url=database_url, redis_url=None, login_rate_limit=LIMIT, trusted_proxies=trusted_proxies
     )
-    runtime = order_confirm_runtime.build(settings, broker=StubBroker())
+    runtime = order_confirm_wiring.build(settings, broker=StubBroker())
     try:
-        with live_server(order_confirm_app.create_app(runtime)) as url, httpx.Client(base_url=url) as client:
+        with (
+            live_server(order_confirm_app.create_app(runtime)) as url,
+            httpx.Client(base_url=url, timeout=30) as client,
+        ):
             yield client
     finally:
         runtime.engine.dispose()
@@ -76,7 +79,7 @@ def test_a_configured_proxy_is_believed_from_the_right_so_clients_cannot_prepend
 @contextmanager
 def integrations(database_url: str, trusted_proxies: str, yookassa_url: str, shop_id: str, key: str) -> Iterator[str]:
     settings = IntegrationsSettings(database_url=database_url, redis_url=None, trusted_proxies=trusted_proxies)
-    runtime = integrations_runtime.build(settings, broker=StubBroker())
+    runtime = integrations_wiring.build(settings, broker=StubBroker())
     runtime.outbox.relay_enabled = False
     with transaction(runtime.engine) as session:
         payments = {"base_url": yookassa_url, "shop_id": shop_id, "secret_key": key, "check_source_ip": True}
@@ -143,7 +146,7 @@ def test_okno_serve_believes_no_forwarded_for_by_default(sqlite_template: Path, 
     command = [str(okno), "serve", "order_confirm", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             wait_until(lambda: _answers(client) or process.poll() is not None, timeout=60, interval=0.25)
             assert process.poll() is None, process.stdout.read().decode() if process.stdout else "okno serve exited"
             answers = [_login(client, f"198.51.100.{n}") for n in range(LIMIT + 1)]

@@ -31,7 +31,7 @@ from services.common.encryption import Keyring, install
 from services.common.migrations import SERVICES, alembic_config, upgrade
 from services.common.settings import DEV_SERVICE_TOKEN
 from services.integrations import app as integrations_app
-from services.integrations import runtime as integrations_runtime
+from services.integrations import wiring as integrations_wiring
 from services.integrations.runtime import IntegrationsRuntime
 from services.integrations.service import erp_config, provider_setup, tenants
 from services.integrations.settings import IntegrationsSettings
@@ -61,7 +61,7 @@ CDEK = {
 
 @pytest.fixture
 def integrations(database_url: str) -> Iterator[IntegrationsRuntime]:
-    runtime = integrations_runtime.build(
+    runtime = integrations_wiring.build(
         IntegrationsSettings(database_url=database_url, redis_url=None), broker=StubBroker()
     )
     yield runtime
@@ -137,7 +137,7 @@ def test_no_answer_returns_a_secret_once_it_is_set(integrations: IntegrationsRun
             tenants.add_tenant(session, slug=slug, name=slug, country="RU", now=NOW)
     with (
         live_server(integrations_app.create_app(integrations)) as url,
-        httpx.Client(base_url=url, headers=ADMIN) as api,
+        httpx.Client(base_url=url, headers=ADMIN, timeout=30) as api,
     ):
         erp = {"base_url": "http://127.0.0.1:9/odata/", "username": "okno", "password": ERP_PASSWORD}
         answers = [api.put("/v1/tenants/books/erp", json=erp), api.get("/v1/tenants/books/erp")]
@@ -180,6 +180,9 @@ def test_no_response_model_of_any_service_carries_a_stored_secret() -> None:
         ("integrations", "ShopWebhookOut", "secret"),
         ("notify", "SandboxTicket", "ticket"),
         ("order_confirm", "SandboxTicket", "ticket"),
+        # The softphone's access token: minted per request (short TTL), never stored.
+        ("notify", "AccessTokenView", "token"),
+        ("order_confirm", "AccessTokenView", "token"),
     }
     assert found - allowed == set(), "a response model names a secret: is it ever read back from storage?"
 
@@ -257,7 +260,7 @@ def test_integrations_refuses_to_start_without_a_key(sqlite_template: Path, tmp_
     assert "OKNO_SECRET_KEYS" in served.stdout + served.stderr
     assert "Traceback" not in served.stdout + served.stderr
     with pytest.raises(Exception, match="OKNO_SECRET_KEYS"):
-        integrations_runtime.build(
+        integrations_wiring.build(
             IntegrationsSettings(
                 database_url=f"sqlite:///{database}",
                 redis_url=None,

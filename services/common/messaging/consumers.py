@@ -20,6 +20,7 @@ from sqlmodel import Session
 from contracts.envelope import RawEnvelope
 from contracts.routing import MessageType, Queue, actor_name
 from services.common.clock import utc_now
+from services.common.messaging.group_commit import GroupCommit
 from services.common.messaging.tables import InboxColumns
 
 log = structlog.get_logger(__name__)
@@ -27,6 +28,8 @@ log = structlog.get_logger(__name__)
 DepsT = TypeVar("DepsT")
 PayloadT = TypeVar("PayloadT", bound=BaseModel)
 Handler = Callable[[DepsT, Session, RawEnvelope, Any], None]
+# A whole batch's messages at once (group_commit.py `apply_many`): (envelope, payload) in arrival order.
+BatchHandler = Callable[[DepsT, Session, list[tuple[RawEnvelope, Any]]], None]
 
 
 class InvalidMessage(ValueError):
@@ -53,6 +56,8 @@ class _Registration(Generic[DepsT]):
     message_type: MessageType
     payload_model: type[BaseModel]
     handler: Callable[[DepsT, Session, RawEnvelope, Any], None]
+    batch_limit: int = 1
+    batch_handler: BatchHandler[DepsT] | None = None
 
 
 class ConsumerRegistry(Generic[DepsT]):
@@ -62,12 +67,23 @@ class ConsumerRegistry(Generic[DepsT]):
         self._registrations: list[_Registration[DepsT]] = []
 
     def handler(
-        self, message_type: MessageType, payload_model: type[PayloadT]
+        self,
+        message_type: MessageType,
+        payload_model: type[PayloadT],
+        *,
+        batch_limit: int = 1,
+        batch_handler: BatchHandler[DepsT] | None = None,
     ) -> Callable[[Callable[[DepsT, Session, RawEnvelope, PayloadT], None]], Callable[..., None]]:
+        """`batch_limit` > 1: up to that many messages of a worker's threads share a transaction
+        (group_commit.py). For hot handlers that keep no state outside the session: a batch holds its row
+        locks until its last message is applied, and a deadlock with another batch costs a retry one by one.
+        `batch_handler`: applies a batch's messages at once (set-based); the handler still applies a message
+        alone, and every message of a batch that failed."""
+
         def register(
             fn: Callable[[DepsT, Session, RawEnvelope, PayloadT], None],
         ) -> Callable[..., None]:
-            self._registrations.append(_Registration(message_type, payload_model, fn))
+            self._registrations.append(_Registration(message_type, payload_model, fn, batch_limit, batch_handler))
             return fn
 
         return register
@@ -105,23 +121,45 @@ def _make_actor_fn(
     engine: Engine,
     inbox_model: type[InboxColumns],
 ) -> Callable[[str], None]:
+    def apply_alone(message_id: str, apply: Callable[[Session], None]) -> bool:
+        return consume_once(engine, inbox_model, name, message_id, apply)
+
+    batch_handler = registration.batch_handler
+
+    def apply_many(session: Session, messages: list[tuple[RawEnvelope, Any]]) -> None:
+        assert batch_handler is not None
+        batch_handler(deps, session, messages)
+
+    batches = (
+        GroupCommit(
+            engine,
+            inbox_model,
+            name,
+            apply_alone,
+            limit=registration.batch_limit,
+            apply_many=apply_many if batch_handler is not None else None,
+        )
+        if registration.batch_limit > 1
+        else None
+    )
+
     def consume(envelope_json: str) -> None:
         try:
             envelope = RawEnvelope.model_validate_json(envelope_json)
             payload = registration.payload_model.model_validate(envelope.payload)
         except ValidationError as error:
             raise InvalidMessage(name, error) from None
-        with structlog.contextvars.bound_contextvars(
-            request_id=envelope.request_id,
-            message_id=str(envelope.message_id),
-            actor=name,
-        ):
-            applied = consume_once(
-                engine,
-                inbox_model,
-                name,
-                str(envelope.message_id),
-                lambda session: registration.handler(deps, session, envelope, payload),
+        context = {"request_id": envelope.request_id, "message_id": str(envelope.message_id), "actor": name}
+
+        def apply(session: Session) -> None:
+            # Bound here, not only around `consume`: in a batch, another thread may apply this message.
+            with structlog.contextvars.bound_contextvars(**context):
+                registration.handler(deps, session, envelope, payload)
+
+        with structlog.contextvars.bound_contextvars(**context):
+            message_id = str(envelope.message_id)
+            applied = (
+                batches.submit(message_id, apply, (envelope, payload)) if batches else apply_alone(message_id, apply)
             )
             log.info("message.consumed" if applied else "message.duplicate_ignored")
 

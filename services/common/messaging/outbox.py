@@ -15,19 +15,42 @@ from typing import Any
 import dramatiq
 import structlog
 from pydantic import BaseModel
-from sqlalchemy import Engine, event, insert, select, update
+from sqlalchemy import Engine, any_, bindparam, event, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import UnboundExecutionError
 from sqlmodel import Session, col
 
 from contracts.envelope import Envelope
+from services.common.bulk import copy_rows, is_one_of, next_ids, supports_copy
 from services.common.clock import Clock, utc_now
 from services.common.db import transaction
 from services.common.logs import current_request_id
-from services.common.messaging.broker import publish_envelope
+from services.common.messaging.broker import publish_envelope, publish_envelopes
 from services.common.messaging.tables import OutboxColumns
+from services.common.random_ids import random_uuids
 
 log = structlog.get_logger(__name__)
+_READ_BACK = 500  # rows per relay batch: one read (if not held), one pipeline, one UPDATE
+# Rows in hand per pipeline and UPDATE: an ERP pull's page of up to 1 000 in one (one commit per page, not two);
+# ~2 MB of envelopes at most.
+_HELD_BATCH = 1_000
 _PENDING_KEY = "okno_outbox_pending"
+_HELD_KEY = "okno_outbox_held"  # row id -> (message type, envelope JSON) of rows `add_many` wrote
+_COPIED_COLUMNS = (
+    "id",
+    "message_id",
+    "message_type",
+    "tenant",
+    "envelope",
+    "created_at",
+    "publish_attempts",
+    "republish_count",
+)
+_SCHEMA_VERSION = Envelope.model_fields["schema_version"].default
+
+
+# A committed outbox row in hand: (row id, message type, envelope JSON as published).
+HeldRow = tuple[int, str, str]
 
 
 def new_envelope(message_type: str, tenant: str, payload: BaseModel, *, now: datetime) -> Envelope[Any]:
@@ -63,6 +86,15 @@ class Outbox:
         # published when the worker has handled them (see inprocess.py), so a restart republishes them.
         self.confirm_on_delivery = False
         self.in_flight: dict[str, int] = {}
+        # Core statements built once: the ORM's bulk UPDATE cost more CPU than a page's Redis pipeline.
+        table = model.__table__  # type: ignore[attr-defined]
+        ids = table.c.id
+        if engine.dialect.name == "postgresql":  # one array parameter, not a placeholder per id
+            member = ids == any_(bindparam("ids", type_=ARRAY(ids.type)))
+        else:
+            member = ids.in_(bindparam("ids", expanding=True))
+        self._mark = update(table).where(member).values(published_at=bindparam("at"))
+        self._settle = update(table).where(member).values(published_at=bindparam("at"), settled_at=bindparam("at"))
 
     def add(self, session: Session, message_type: str, tenant: str, payload: BaseModel) -> Envelope[Any]:
         """Write a message in the caller's transaction; it is published only if that transaction commits."""
@@ -84,23 +116,80 @@ class Outbox:
         self, session: Session, message_type: str, tenant: str, payloads: Sequence[BaseModel]
     ) -> list[Envelope[Any]]:
         """`add` for a batch in one multi-row INSERT (an ERP pull writes pages of hundreds of messages)."""
-        now = self.clock()
-        envelopes = [new_envelope(message_type, tenant, payload, now=now) for payload in payloads]
-        if not envelopes:
-            return []
-        rows = [
-            {
-                "message_id": str(e.message_id),
-                "message_type": message_type,
-                "tenant": tenant,
-                "envelope": e.model_dump(mode="json"),
-                "created_at": now,
-            }
-            for e in envelopes
-        ]
-        ids = session.scalars(insert(self.model).returning(col(self.model.id)), rows).all()
-        self._publish_after_commit(session, [i for i in ids if i is not None])
+        envelopes, held = self._insert_many(session, message_type, tenant, payloads)
+        # The batch is in hand: the relay publishes it as written instead of reading every row back.
+        in_hand: dict[int, tuple[str, str]] = session.info.setdefault(_HELD_KEY, {})
+        in_hand.update((row_id, (kind, body)) for row_id, kind, body in held)
+        self._publish_after_commit(session, [row_id for row_id, _, _ in held])
         return envelopes
+
+    def write_many(
+        self, session: Session, message_type: str, tenant: str, payloads: Sequence[BaseModel]
+    ) -> list[HeldRow]:
+        """`add_many` without the relay: the caller hands the rows to `relay` once its transaction committed
+        (a pull relays page N from a thread of its own while it writes page N + 1). Rows never handed over
+        (a crash) are the sweep's, like any other unpublished row."""
+        return self._insert_many(session, message_type, tenant, payloads)[1]
+
+    def relay(self, held: Sequence[HeldRow]) -> None:
+        """Publish committed rows from `write_many`, as the relay would have after the commit."""
+        if not held or not self.relay_enabled:
+            return
+        if self.confirm_on_delivery:
+            self._publish_committed([row_id for row_id, _, _ in held], {})
+        else:
+            self.publish_held(held)
+
+    def _insert_many(
+        self, session: Session, message_type: str, tenant: str, payloads: Sequence[BaseModel]
+    ) -> tuple[list[Envelope[Any]], list[HeldRow]]:
+        now = self.clock()
+        # Stamped with the source already, so the row holds exactly what is published (one serialization);
+        # built without validation: every field is typed here and each payload is a validated model. Every
+        # field is given: `model_construct` inspects a default factory's signature on each call, which cost
+        # more than the rest of the envelope (and one random read per page is cheaper than one per message).
+        request_id, construct = current_request_id(), Envelope[Any].model_construct
+        envelopes = [
+            construct(
+                message_id=message_id,
+                message_type=message_type,
+                tenant=tenant,
+                occurred_at=now,
+                schema_version=_SCHEMA_VERSION,
+                request_id=request_id,
+                source=self.source,
+                payload=payload,
+            )
+            for message_id, payload in zip(random_uuids(len(payloads)), payloads, strict=True)
+        ]
+        if not envelopes:
+            return [], []
+        bodies = [e.model_dump_json() for e in envelopes]
+        if supports_copy(session):
+            ids = next_ids(session, self.model, len(envelopes))
+            copy_rows(
+                session,
+                self.model,
+                _COPIED_COLUMNS,
+                (
+                    (row_id, str(e.message_id), message_type, tenant, body, now, 0, 0)
+                    for row_id, e, body in zip(ids, envelopes, bodies, strict=True)
+                ),
+            )
+        else:
+            rows = [
+                {
+                    "message_id": str(e.message_id),
+                    "message_type": message_type,
+                    "tenant": tenant,
+                    "envelope": json.loads(body),
+                    "created_at": now,
+                }
+                for e, body in zip(envelopes, bodies, strict=True)
+            ]
+            inserted = session.scalars(insert(self.model).returning(col(self.model.id)), rows).all()
+            ids = [row_id for row_id in inserted if row_id is not None]
+        return envelopes, [(row_id, message_type, body) for row_id, body in zip(ids, bodies, strict=True)]
 
     def _publish_after_commit(self, session: Session, ids: list[int]) -> None:
         pending: list[int] = session.info.setdefault(_PENDING_KEY, [])
@@ -111,20 +200,46 @@ class Outbox:
 
     def _after_commit(self, session: Session) -> None:
         ids: list[int] = session.info.pop(_PENDING_KEY, [])
+        held: dict[int, tuple[str, str]] = session.info.pop(_HELD_KEY, {})
         if ids and self.relay_enabled:
             # The session still holds its connection during after_commit; publishing there needs a second
             # one, and under load every pooled connection ends up waiting for a second (pool starvation).
             # after_transaction_end of the root transaction runs once its connection is back in the pool.
             on_loop = _committed_on_event_loop(session)
-            event.listen(session, "after_transaction_end", lambda *_: self._relay(ids, on_loop), once=True)
+            event.listen(session, "after_transaction_end", lambda *_: self._relay(ids, held, on_loop), once=True)
 
-    def _relay(self, ids: list[int], on_loop: bool) -> None:
+    def _relay(self, ids: list[int], held: dict[int, tuple[str, str]], on_loop: bool) -> None:
         if not on_loop:  # a sync session in a worker or threadpool thread: publish right here
-            self.publish_pending(ids)
+            self._publish_committed(ids, held)
             return
         # An AsyncSession committed on the event loop: the relay's sync reads, writes and broker call would
         # block the loop (on SQLite, while another request's transaction waits for the loop to finish).
-        asyncio.get_running_loop().run_in_executor(None, self.publish_pending, ids)
+        asyncio.get_running_loop().run_in_executor(None, self._publish_committed, ids, held)
+
+    def _publish_committed(self, ids: list[int], held: dict[int, tuple[str, str]]) -> None:
+        """Rows held in memory go out in one pipeline and one UPDATE; the rest are read back, all of them."""
+        rest = ids
+        if held and not self.confirm_on_delivery:  # in-process delivery marks rows as the worker handles them
+            mine = [i for i in ids if i in held]
+            rest = [i for i in ids if i not in held]
+            self.publish_held([(i, *held[i]) for i in mine])
+        for start in range(0, len(rest), _READ_BACK):
+            self.publish_pending(rest[start : start + _READ_BACK], limit=_READ_BACK)
+
+    def publish_held(self, rows: Sequence[HeldRow]) -> None:
+        """Publish committed rows (id, message type, envelope JSON as published) in batches: one Redis
+        pipeline and one UPDATE each. On failure the rest stay unpublished for the sweep."""
+        for start in range(0, len(rows), _HELD_BATCH):
+            batch = rows[start : start + _HELD_BATCH]
+            row_ids = [row_id for row_id, _, _ in batch]
+            try:
+                if self.before_publish is not None:
+                    self.before_publish(row_ids)
+                publish_envelopes(self.broker, [(message_type, body) for _, message_type, body in batch])
+            except Exception as error:  # broker down: these rows and the ones after them wait for the sweep
+                log.warning("outbox.publish_failed", count=len(row_ids), first_outbox_id=row_ids[0], error=repr(error))
+                return
+            self._mark_published(row_ids)
 
     def publish_pending(self, ids: list[int] | None = None, *, limit: int = 500) -> int:
         """Publish unsent rows (the given ones, or the oldest past the grace period); returns how many."""
@@ -177,19 +292,17 @@ class Outbox:
     def _load_unsent(self, ids: list[int] | None, limit: int) -> list[tuple[int, str, dict[str, Any]]]:
         m = self.model
         query = select(col(m.id), col(m.message_type), col(m.envelope)).where(col(m.published_at).is_(None))
-        if ids is not None:
-            query = query.where(col(m.id).in_(ids))
-        else:
-            query = query.where(col(m.created_at) < self.clock() - self.sweep_grace)
         with Session(self.engine) as session:
+            if ids is not None:
+                query = query.where(is_one_of(session, col(m.id), ids))
+            else:
+                query = query.where(col(m.created_at) < self.clock() - self.sweep_grace)
             rows = session.execute(query.order_by(col(m.id)).limit(limit)).all()
         return [(int(row[0]), str(row[1]), dict(row[2])) for row in rows]
 
     def _mark_published(self, row_ids: list[int], *, settled: bool = False) -> None:
-        now = self.clock()
-        values = {"published_at": now, "settled_at": now} if settled else {"published_at": now}
-        with transaction(self.engine) as session:
-            session.execute(update(self.model).where(col(self.model.id).in_(row_ids)).values(**values))
+        with self.engine.begin() as connection:
+            connection.execute(self._settle if settled else self._mark, {"ids": row_ids, "at": self.clock()})
 
     def _record_failure(self, row_id: int, error: Exception) -> None:
         m = self.model
@@ -218,3 +331,4 @@ def _committed_on_event_loop(session: Session) -> bool:
 
 def _forget_pending(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
+    session.info.pop(_HELD_KEY, None)

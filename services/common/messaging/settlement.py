@@ -27,7 +27,6 @@ from typing import Any
 import dramatiq
 import structlog
 from dramatiq.broker import MessageProxy
-from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import Middleware
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
@@ -35,7 +34,7 @@ from sqlmodel import Session, col
 from contracts.receipts import MAX_RECEIPT_IDS, MessagesSettled
 from contracts.routing import RECEIPT_TYPE, Queue, receipt_route
 from services.common.db import transaction
-from services.common.messaging.broker import publish_envelope
+from services.common.messaging.broker import is_redis_broker, publish_envelope
 from services.common.messaging.consumers import RetryOptions
 from services.common.messaging.dead_letters import DEAD_LETTERED, DeadLetterMiddleware
 from services.common.messaging.outbox import Outbox
@@ -226,7 +225,7 @@ def bind_settlement(broker: dramatiq.Broker, queue: Queue, settlement: Settlemen
                 "max_backoff": retry.max_backoff_ms,
             },
         )
-    if isinstance(broker, RedisBroker) and not any(isinstance(m, ReceiptMiddleware) for m in broker.middleware):
+    if is_redis_broker(broker) and not any(isinstance(m, ReceiptMiddleware) for m in broker.middleware):
         # "after" hooks run in reverse order: sitting before the dead-letter middleware, this one sees
         # whether the dead letter was stored.
         before = DeadLetterMiddleware if any(isinstance(m, DeadLetterMiddleware) for m in broker.middleware) else None

@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from contracts.http.erp_sync import (
-    DeliveryAttemptView,
     DeliveryStatus,
     DeliveryView,
     ErpConnectionIn,
@@ -23,7 +22,6 @@ from contracts.http.erp_sync import (
 from services.common.admin import require_service_token
 from services.common.app import runtime_of
 from services.common.db import transaction
-from services.integrations.models.deliveries import Delivery, DeliveryAttempt
 from services.integrations.service import deliveries, erp_config
 
 router = APIRouter(prefix="/v1", tags=["ERP sync (admin)"], dependencies=[Depends(require_service_token(runtime_of))])
@@ -66,25 +64,20 @@ def list_deliveries(
 ) -> Any:
     with Session(runtime_of(request).engine) as session:
         rows = deliveries.list_deliveries(session, tenant=tenant, status=status, before_id=before_id, limit=limit)
-        return [_view(row) for row in rows]
+        return [deliveries.delivery_view(row) for row in rows]
 
 
 @router.get("/deliveries/{delivery_id}", response_model=DeliveryView, summary="One delivery with every attempt")
 def get_delivery(delivery_id: int, request: Request, tenant: str | None = None) -> Any:
     with Session(runtime_of(request).engine) as session:
-        row = session.get(Delivery, delivery_id)
-        if row is None or (tenant is not None and row.tenant != tenant):
-            raise deliveries.DeliveryNotFound(f"No delivery {delivery_id}.")
-        attempts = session.exec(
-            select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == delivery_id).order_by(col(DeliveryAttempt.id))
-        ).all()
-        return _view(row, attempts)
+        return deliveries.delivery_detail(session, delivery_id, tenant=tenant)
 
 
 @router.get("/dead-letters", response_model=list[DeliveryView], summary="Pushes that ran out of retries")
 def list_dead_letters(request: Request, tenant: str | None = None, limit: Limit = 100) -> Any:
     with Session(runtime_of(request).engine) as session:
-        return [_view(row) for row in deliveries.list_deliveries(session, tenant=tenant, status="dead", limit=limit)]
+        dead = deliveries.list_deliveries(session, tenant=tenant, status="dead", limit=limit)
+        return [deliveries.delivery_view(row) for row in dead]
 
 
 @router.post(
@@ -96,13 +89,4 @@ def list_dead_letters(request: Request, tenant: str | None = None, limit: Limit 
 def replay_dead_letter(delivery_id: int, request: Request, tenant: str | None = None) -> Any:
     runtime = runtime_of(request)
     with transaction(runtime.engine) as session:
-        return _view(deliveries.replay(session, delivery_id, tenant=tenant, now=runtime.clock()))
-
-
-def _view(row: Delivery, attempts: Any = ()) -> DeliveryView:
-    return DeliveryView.model_validate(
-        {
-            **row.model_dump(exclude={"payload", "claimed_until", "budget_started_at", "message_type"}),
-            "log": [DeliveryAttemptView.model_validate(a, from_attributes=True) for a in attempts],
-        }
-    )
+        return deliveries.delivery_view(deliveries.replay(session, delivery_id, tenant=tenant, now=runtime.clock()))

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+import anyio.to_thread
+from fastapi import APIRouter, Request, Response
 
 from contracts.orders import WebhookAccepted
 from services.common.app import runtime_of
-from services.common.db import transaction
+from services.common.db import is_sqlite, transaction
 from services.common.problems import DomainError
 from services.integrations.api import order_webhook_docs
+from services.integrations.runtime import IntegrationsRuntime
+from services.integrations.service.intake_async import accept_order_webhook
 from services.integrations.service.order_webhooks import WebhookRequest, receive_order_webhook
+from services.integrations.service.tenant_cache import TenantCache
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -47,14 +51,39 @@ async def bounded_body(request: Request) -> bytes:
     responses=order_webhook_docs.RESPONSES,
     openapi_extra=order_webhook_docs.OPENAPI_EXTRA,
 )
-def receive_order(tenant: str, request: Request, body: Annotated[bytes, Depends(bounded_body)]) -> Any:
+async def receive_order(tenant: str, request: Request) -> Any:
     runtime = runtime_of(request)
+    body = await bounded_body(request)  # called, not a dependency: FastAPI's dependency solving costs more
+    webhook = WebhookRequest(tenant, {k.lower(): v for k, v in request.headers.items()}, body)
+    if is_sqlite(runtime.engine):  # BEGIN IMMEDIATE serializes writers anyway: the sync path, in a thread
+        return await anyio.to_thread.run_sync(_receive_sync, runtime, webhook)
     settings = runtime.settings
+    async with runtime.async_engines.current().connect() as connection:
+        intake = await accept_order_webhook(
+            connection,
+            tenant_cache_of(request),
+            webhook,
+            now=runtime.clock(),
+            tolerance=timedelta(seconds=settings.webhook_tolerance_seconds),
+            publisher=runtime.outbox.source,
+        )
+    if intake.held is not None:
+        runtime.batch_relay.hold(intake.held)
+    # Serialized here, not by FastAPI from `response_model` (which stays for the OpenAPI document).
+    return Response(intake.accepted.model_dump_json(), status_code=202, media_type="application/json")
+
+
+def tenant_cache_of(request: Request) -> TenantCache:
+    cache: TenantCache = request.app.state.tenant_cache  # one per app (create_app)
+    return cache
+
+
+def _receive_sync(runtime: IntegrationsRuntime, webhook: WebhookRequest) -> WebhookAccepted:
     with transaction(runtime.engine) as session:
         return receive_order_webhook(
             session,
             runtime.outbox,
-            WebhookRequest(tenant, {k.lower(): v for k, v in request.headers.items()}, body),
+            webhook,
             now=runtime.clock(),
-            tolerance=timedelta(seconds=settings.webhook_tolerance_seconds),
+            tolerance=timedelta(seconds=runtime.settings.webhook_tolerance_seconds),
         )

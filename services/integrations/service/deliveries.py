@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import structlog
@@ -9,9 +10,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from contracts.envelope import RawEnvelope
+from contracts.http.erp_sync import DeliveryAttemptView, DeliveryView
 from contracts.orders import OrderOutcome
 from services.common.problems import Conflict, NotFound
-from services.integrations.models.deliveries import Delivery, ShopWebhookEndpoint
+from services.integrations.models.deliveries import Delivery, DeliveryAttempt, ShopWebhookEndpoint
 from services.integrations.models.erp import ErpConnection, ErpDocument
 from services.integrations.service.outcome_events import event_name
 
@@ -90,6 +92,26 @@ def list_deliveries(
     if before_id is not None:
         query = query.where(col(Delivery.id) < before_id)
     return list(session.exec(query).all())
+
+
+def delivery_detail(session: Session, delivery_id: int, *, tenant: str | None) -> DeliveryView:
+    """One delivery with every attempt, oldest first (404 outside `tenant` when one is given)."""
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None or (tenant is not None and delivery.tenant != tenant):
+        raise DeliveryNotFound(f"No delivery {delivery_id}.")
+    attempts = session.exec(
+        select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == delivery_id).order_by(col(DeliveryAttempt.id))
+    ).all()
+    return delivery_view(delivery, attempts)
+
+
+def delivery_view(delivery: Delivery, attempts: Sequence[DeliveryAttempt] = ()) -> DeliveryView:
+    return DeliveryView.model_validate(
+        {
+            **delivery.model_dump(exclude={"payload", "claimed_until", "budget_started_at", "message_type"}),
+            "log": [DeliveryAttemptView.model_validate(a, from_attributes=True) for a in attempts],
+        }
+    )
 
 
 def count_by_status(session: Session, tenant: str | None = None) -> dict[str, int]:

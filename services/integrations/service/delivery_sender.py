@@ -23,8 +23,8 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from services.common.db import is_sqlite, transaction
-from services.integrations.adapters.erp import adapter_for
 from services.integrations.adapters.erp.base import ErpAdapter
+from services.integrations.adapters.erp.providers import adapter_for
 from services.integrations.adapters.failures import PermanentFailure, RemoteFailure, TransientFailure
 from services.integrations.adapters.shop_webhook import ShopWebhookSender
 from services.integrations.domain.delivery_policy import (

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from contracts.http.erp_sync import ErpConnectionIn, ErpConnectionOut, ShopWebhookIn, ShopWebhookOut
 from services.common.problems import NotFound, Unprocessable
 from services.common.problems import validation_errors as field_errors
-from services.integrations.adapters.erp.onec_mapping import OneCMapping
+from services.integrations.adapters.erp.providers import normalized_mapping
 from services.integrations.models.deliveries import ShopWebhookEndpoint
 from services.integrations.models.erp import ErpConnection, ErpCursor
 from services.integrations.service.tenants import get_tenant, new_webhook_secret
@@ -31,7 +31,7 @@ class ErpConnectionNotConfigured(NotFound):
 def set_erp_connection(session: Session, tenant: str, body: ErpConnectionIn, *, now: datetime) -> ErpConnectionOut:
     get_tenant(session, tenant)
     try:
-        mapping = OneCMapping.model_validate(body.mapping)
+        mapping = normalized_mapping(body.kind, body.mapping)
     except ValidationError as error:
         raise InvalidErpMapping(
             "Fix the mapping fields listed in `errors`.", errors=field_errors(error.errors())
@@ -42,7 +42,7 @@ def set_erp_connection(session: Session, tenant: str, body: ErpConnectionIn, *, 
     connection.base_url = str(body.base_url)
     connection.username = body.username
     connection.password = body.password
-    connection.mapping = mapping.model_dump(mode="json")
+    connection.mapping = mapping
     connection.pull_interval_seconds = body.pull_interval_seconds
     connection.page_size = body.page_size
     connection.enabled = body.enabled

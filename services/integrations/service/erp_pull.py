@@ -9,28 +9,42 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
 import structlog
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import insert, update
 from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from contracts.orders import OrderEventType, OrderSnapshot
 from contracts.routing import MessageType
+from services.common.bulk import copy_rows, is_one_of, supports_copy
 from services.common.db import transaction
+from services.common.messaging.outbox import HeldRow, Outbox
 from services.common.problems import Conflict, NotFound
-from services.integrations.adapters.erp import adapter_for
-from services.integrations.adapters.erp.base import PulledOrder, PulledPage, PullPosition
+from services.integrations.adapters.erp.base import ErpAdapter, PulledOrder, PulledPage, PullPosition
+from services.integrations.adapters.erp.providers import adapter_for
 from services.integrations.adapters.failures import RemoteFailure
 from services.integrations.models.erp import ErpConnection, ErpCursor, ErpDocument
 from services.integrations.runtime import IntegrationsRuntime
 
 log = structlog.get_logger(__name__)
+_DOCUMENT_COLUMNS = (
+    "tenant",
+    "document_key",
+    "external_id",
+    "data_version",
+    "content_hash",
+    "item_keys",
+    "pulled_at",
+    "updated_at",
+)
+_SNAPSHOT_LIST = TypeAdapter(list[OrderSnapshot])
 
 
 class ErpNotConfigured(NotFound):
@@ -70,24 +84,30 @@ def pull_tenant(
     """Pull until the ERP has nothing more pending (or `max_pages`); one transaction per page."""
     connection, position, summary = _start(runtime, tenant)
     adapter = adapter_for(connection, timeout_seconds=runtime.settings.erp_timeout_seconds)
+    pages = _prefetched_pages(adapter, position, connection.page_size, max_pages)
+    relay = _PageRelay(runtime.outbox)
     try:
-        while max_pages is None or summary.pages < max_pages:
-            page = adapter.fetch_page(position, connection.page_size)
+        for checked in pages:
+            page = checked.page
             with transaction(runtime.engine) as session:
-                _apply_page(runtime, session, tenant, page, summary)
+                # The cursor first: a concurrent pull waits on its row and then finds it moved (PullRaced)
+                # instead of colliding with this page's documents.
                 _advance_cursor(session, tenant, position, page, summary)
+                held = _apply_page(runtime, session, tenant, checked, summary)
+            relay.hand(held)
             position = page.position
             summary.pages += 1
             if on_page is not None:
                 on_page(summary)
             if page.exhausted:
                 summary.exhausted = True
-                break
     except RemoteFailure as error:
         _note_error(runtime, tenant, str(error))
         raise
     finally:
+        pages.close()  # waits for a read-ahead still talking to the ERP before its client closes
         adapter.close()
+        relay.close()
     with transaction(runtime.engine) as session:
         cursor = session.get(ErpCursor, tenant)
         if cursor is not None:
@@ -95,6 +115,77 @@ def pull_tenant(
             session.add(cursor)
     log.info("erp.pulled", tenant=tenant, pages=summary.pages, sent=summary.sent, skipped=len(summary.skipped))
     return summary
+
+
+class _PageRelay:
+    """Publishes each committed page from a thread of its own while the pull writes the next one.
+
+    At most one page waits for the broker (memory stays one page deep whatever Redis does); pages go out in
+    the order they committed. A pull killed with a page not yet published leaves it to the outbox sweep."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        self._outbox = outbox
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="okno-erp-relay")
+        self._last: Future[None] | None = None
+
+    def hand(self, held: list[HeldRow]) -> None:
+        self.wait()
+        self._last = self._thread.submit(self._outbox.relay, held)
+
+    def wait(self) -> None:
+        last, self._last = self._last, None
+        if last is not None:
+            last.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._thread.shutdown()
+
+
+@dataclass(frozen=True)
+class _CheckedPage:
+    """A page with what needs no database worked out: each order's content hash and its snapshot as a new
+    order (`_apply_page` turns it into an update where the document is known), or why it cannot be sent."""
+
+    page: PulledPage
+    orders: list[tuple[PulledOrder, str, OrderSnapshot | str]]
+
+
+def _fetch_checked(adapter: ErpAdapter, position: PullPosition, page_size: int) -> _CheckedPage:
+    page = adapter.fetch_page(position, page_size)
+    hashes = [_content_hash(order.fields) for order in page.orders]
+    snapshots = _snapshots(page.orders, hashes)
+    return _CheckedPage(page, list(zip(page.orders, hashes, snapshots, strict=True)))
+
+
+def _prefetched_pages(
+    adapter: ErpAdapter, position: PullPosition, page_size: int, max_pages: int | None
+) -> Generator[_CheckedPage, None, None]:
+    """The ERP's pages in order, the next one fetched, mapped and validated while the caller writes this one
+    (the caller mostly waits for the database meanwhile, so the CPU work costs it next to nothing).
+
+    The next page's position follows from the page itself, not from what was committed, so reading ahead
+    changes nothing the cursor guarantees: a page is still applied only if the cursor is where it started
+    (`_advance_cursor`), and a read-ahead page whose predecessor failed is dropped with the pull. One thread
+    does all the fetching, so the adapter (its HTTP client and catalog cache) is never used concurrently."""
+    if max_pages is not None and max_pages <= 0:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="okno-erp-read-ahead") as ahead:
+        upcoming: Future[_CheckedPage] | None = ahead.submit(_fetch_checked, adapter, position, page_size)
+        fetched = 1
+        while upcoming is not None:
+            checked = upcoming.result()
+            upcoming, page = None, checked.page
+            if not page.exhausted and (max_pages is None or fetched < max_pages):
+                upcoming, fetched = ahead.submit(_fetch_checked, adapter, page.position, page_size), fetched + 1
+            try:
+                yield checked
+            except GeneratorExit:
+                if upcoming is not None:
+                    upcoming.cancel()
+                raise
 
 
 def _start(runtime: IntegrationsRuntime, tenant: str) -> tuple[ErpConnection, PullPosition, PullSummary]:
@@ -110,28 +201,28 @@ def _start(runtime: IntegrationsRuntime, tenant: str) -> tuple[ErpConnection, Pu
 
 
 def _apply_page(
-    runtime: IntegrationsRuntime, session: Session, tenant: str, page: PulledPage, summary: PullSummary
-) -> None:
-    """Record the page's new and changed documents and queue one snapshot each (bulk: one INSERT per table)."""
-    summary.skipped.extend(page.skipped)
-    keys = [order.document_key for order in page.orders]
+    runtime: IntegrationsRuntime, session: Session, tenant: str, checked: _CheckedPage, summary: PullSummary
+) -> list[HeldRow]:
+    """Record the page's new and changed documents and queue one snapshot each (bulk: one INSERT per table);
+    returns the outbox rows to relay once the page has committed."""
+    summary.skipped.extend(checked.page.skipped)
+    keys = [order.document_key for order in checked.page.orders]
     known = {
         d.document_key: d
         for d in session.exec(
-            select(ErpDocument).where(ErpDocument.tenant == tenant, col(ErpDocument.document_key).in_(keys))
+            select(ErpDocument).where(
+                ErpDocument.tenant == tenant, is_one_of(session, col(ErpDocument.document_key), keys)
+            )
         )
     }
     now = runtime.clock()
     new: list[tuple[PulledOrder, OrderSnapshot]] = []
     snapshots: list[OrderSnapshot] = []
-    for order in page.orders:
-        content_hash = _content_hash(order.fields)
+    for order, content_hash, snapshot in checked.orders:
         document = known.get(order.document_key)
         if document is not None and document.content_hash == content_hash:
             summary.unchanged += 1
             continue
-        event = OrderEventType.CREATED if document is None else OrderEventType.UPDATED
-        snapshot = _snapshot(order, event, content_hash)
         if isinstance(snapshot, str):
             summary.skipped.append((order.document_key, snapshot))
         elif document is None:
@@ -140,22 +231,44 @@ def _apply_page(
             document.content_hash, document.data_version = content_hash, order.data_version
             document.item_keys, document.updated_at = order.item_keys, now
             session.add(document)
-            snapshots.append(
-                snapshot.model_copy(update={"external_id": document.external_id, "source_ref": _source_ref(order)})
-            )
+            settled = {"event": OrderEventType.UPDATED, "external_id": document.external_id}
+            snapshots.append(snapshot.model_copy(update=settled))
             summary.updated += 1
     snapshots.extend(_insert_new(session, tenant, new, now=now))
     summary.created += len(new)
-    runtime.outbox.add_many(session, MessageType.ORDER_SNAPSHOT_RECEIVED, tenant, snapshots)
+    return runtime.outbox.write_many(session, MessageType.ORDER_SNAPSHOT_RECEIVED, tenant, snapshots)
 
 
-def _snapshot(order: PulledOrder, event: OrderEventType, content_hash: str) -> OrderSnapshot | str:
-    """The snapshot (`external_id` and `source_ref` are settled by the caller), or why it cannot be sent."""
+def _snapshots(orders: list[PulledOrder], hashes: list[str]) -> list[OrderSnapshot | str]:
+    """Each order's snapshot as a new order (its `external_id` is settled by the caller), or why it cannot be
+    sent. The page is validated as one list (a third less CPU than order by order); only a page with a
+    malformed document is validated again order by order, to say which one and why."""
+    bodies: list[dict[str, Any] | str] = [
+        _snapshot_body(order, content_hash) for order, content_hash in zip(orders, hashes, strict=True)
+    ]
+    valid = [body for body in bodies if not isinstance(body, str)]
+    try:
+        validated = iter(_SNAPSHOT_LIST.validate_python(valid))
+    except ValidationError:
+        return [body if isinstance(body, str) else _validated(body) for body in bodies]
+    return [body if isinstance(body, str) else next(validated) for body in bodies]
+
+
+def _snapshot_body(order: PulledOrder, content_hash: str) -> dict[str, Any] | str:
     if not order.fields.get("items"):
         return "в документе нет строк товаров"
     if not (order.fields.get("customer") or {}).get("phone"):
         return "у клиента не указан телефон"
-    body = {**order.fields, "source": "erp", "source_ref": "-", "event": event, "content_hash": content_hash}
+    return {
+        **order.fields,
+        "source": "erp",
+        "source_ref": _source_ref(order),
+        "event": OrderEventType.CREATED,
+        "content_hash": content_hash,
+    }
+
+
+def _validated(body: dict[str, Any]) -> OrderSnapshot | str:
     try:
         return OrderSnapshot.model_validate(body)
     except ValidationError as error:
@@ -171,7 +284,7 @@ def _insert_new(
     taken = set(
         session.exec(
             select(ErpDocument.external_id).where(
-                ErpDocument.tenant == tenant, col(ErpDocument.external_id).in_(wanted)
+                ErpDocument.tenant == tenant, is_one_of(session, col(ErpDocument.external_id), wanted)
             )
         )
     )
@@ -188,11 +301,23 @@ def _insert_new(
         }
         for order, snapshot in new
     ]
-    session.execute(insert(ErpDocument), rows)  # no RETURNING: a plain executemany is several times faster
+    _write_documents(session, rows)
     return [
-        snapshot.model_copy(update={"external_id": row["external_id"], "source_ref": _source_ref(order)})
-        for (order, snapshot), row in zip(new, rows, strict=True)
+        snapshot
+        if snapshot.external_id == row["external_id"]
+        else snapshot.model_copy(update={"external_id": row["external_id"]})
+        for (_, snapshot), row in zip(new, rows, strict=True)
     ]
+
+
+def _write_documents(session: Session, rows: list[dict[str, Any]]) -> None:
+    if not supports_copy(session):
+        session.execute(insert(ErpDocument), rows)  # no RETURNING: a plain executemany is several times faster
+        return
+    values = (
+        tuple(json.dumps(row[name]) if name == "item_keys" else row[name] for name in _DOCUMENT_COLUMNS) for row in rows
+    )
+    copy_rows(session, ErpDocument, _DOCUMENT_COLUMNS, values)
 
 
 def _source_ref(order: PulledOrder) -> str:

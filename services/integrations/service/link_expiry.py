@@ -10,8 +10,8 @@ from sqlmodel import Session, col, select
 from contracts.payments import PaymentLinkStatus
 from services.common.capabilities import CapabilityNotConfigured
 from services.common.db import transaction
-from services.integrations.adapters.payments import provider_for
 from services.integrations.adapters.payments.base import PaymentProviderError
+from services.integrations.adapters.payments.providers import provider_for
 from services.integrations.models import PaymentLink
 from services.integrations.runtime import IntegrationsRuntime
 from services.integrations.service.link_status import change_status

@@ -43,6 +43,14 @@ class WebhookRequest:
 
 
 @dataclass(frozen=True)
+class SignedOrder:
+    webhook_id: str
+    event: ShopOrderEvent
+    body: str
+    raw_hash: str
+
+
+@dataclass(frozen=True)
 class VerifiedOrder:
     tenant: IntegrationTenant
     webhook_id: str
@@ -84,16 +92,25 @@ def verify_order_webhook(
 ) -> VerifiedOrder:
     """404 unknown tenant, 422 non-UTF-8 body, 401 bad signature or stale timestamp, 422 bad JSON or order."""
     tenant = get_tenant(session, request.tenant_slug)
+    signed = check_signed_order(request, valid_secrets(tenant, now), now=now, tolerance=tolerance)
+    return VerifiedOrder(tenant, signed.webhook_id, signed.event, signed.body, signed.raw_hash)
+
+
+def check_signed_order(
+    request: WebhookRequest, secrets: list[str], *, now: datetime, tolerance: timedelta
+) -> SignedOrder:
+    """The checks after the tenant, without the database: 422 non-UTF-8 body, 401 bad signature or stale
+    timestamp, 422 bad JSON or order. Shared by the sync path (SQLite) and the async one (intake_async.py)."""
     try:
         body = request.body.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidJson("JSON must be UTF-8 encoded (RFC 8259).", errors=[_body_error("not UTF-8")]) from None
     signed = signatures.parse_headers(request.headers)
-    signatures.verify(signed, body, valid_secrets(tenant, now), now=now, tolerance=tolerance)
+    signatures.verify(signed, body, secrets, now=now, tolerance=tolerance)
     document = safe_json.loads(body)  # signed, but a leaked secret must not buy a 500
     event = parse_order_event(document)
     raw_hash = canonical_hash({"type": document["type"], "data": document["data"]})
-    return VerifiedOrder(tenant, signed.webhook_id, event, body, raw_hash)
+    return SignedOrder(signed.webhook_id, event, body, raw_hash)
 
 
 def parse_order_event(document: Any) -> ShopOrderEvent:

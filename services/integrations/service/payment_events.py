@@ -1,13 +1,13 @@
 """Provider notifications: verified, recorded once, applied only as a forward status move.
 
-Stripe events are trusted by their signature (the SDK checks it, 300 s tolerance). YooKassa does not sign
-notifications, so one is only a hint: the payment is re-fetched from the API with the tenant's credentials
-and that answer is what counts (optionally the sender's address must be in YooKassa's published ranges).
+The tenant's provider adapter reads the notification (`PaymentEvents.parse`). A signed event (Stripe)
+proves the payment's status itself; an unsigned one (YooKassa) is only a hint: the payment is re-fetched
+from the API with the tenant's credentials and that answer is what counts.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import structlog
 from sqlalchemy.exc import IntegrityError
@@ -16,16 +16,18 @@ from sqlmodel import Session, select
 from contracts.payments import PaymentLinkStatus
 from services.common.db import transaction
 from services.common.problems import DomainError, NotFound, Unprocessable
-from services.integrations.adapters.payments import provider_for
 from services.integrations.adapters.payments.base import (
+    InvalidEventSignature,
+    MalformedEvent,
+    PaymentProvider,
     PaymentProviderError,
     PaymentRejected,
     ProviderPayment,
     ProviderStatus,
+    UntrustedSender,
 )
-from services.integrations.adapters.payments.config import StripeConfig, YooKassaConfig
-from services.integrations.adapters.payments.stripe import InvalidSignature, from_session, verify_event
-from services.integrations.adapters.payments.yookassa import from_notification_network
+from services.integrations.adapters.payments.providers import payment_events_for, provider_for
+from services.integrations.adapters.webhooks import InboundWebhook
 from services.integrations.models import PaymentEvent, PaymentLink
 from services.integrations.runtime import IntegrationsRuntime
 from services.integrations.service.link_status import change_status
@@ -34,7 +36,6 @@ from services.integrations.service.provider_setup import payment_setup
 
 log = structlog.get_logger(__name__)
 
-ConfigT = TypeVar("ConfigT", StripeConfig, YooKassaConfig)
 _LINK_STATUS: dict[ProviderStatus, PaymentLinkStatus] = {
     "succeeded": PaymentLinkStatus.PAID,
     "canceled": PaymentLinkStatus.FAILED,
@@ -50,38 +51,41 @@ class UntrustedSource(DomainError):
     status, code, title = 403, "untrusted_source", "The notification did not come from the provider's network"
 
 
-def handle_stripe(runtime: IntegrationsRuntime, tenant: str, payload: bytes, signature: str | None) -> str:
-    config = _config(runtime, tenant, StripeConfig)
+def handle(runtime: IntegrationsRuntime, tenant: str, route: str, webhook: InboundWebhook) -> str:
+    """Apply a notification that arrived at `/v1/payments/{tenant}/{route}`; the outcome the webhook answers."""
+    with Session(runtime.engine) as session:
+        config, _ = payment_setup(session, tenant, runtime.capabilities)
+    events = payment_events_for(config)
+    if events.route != route:
+        raise NotFound(f"{tenant} does not take payments through this provider.")
     try:
-        event = verify_event(config, payload, signature)
-    except InvalidSignature as error:
-        raise InvalidWebhookSignature(f"Stripe-Signature rejected: {error}") from None
-    event_type = str(event.get("type", ""))
-    session_object: dict[str, Any] = (event.get("data") or {}).get("object") or {}
-    payment: ProviderPayment | None = None
-    if event_type.startswith("checkout.session.") and session_object.get("id"):
-        payment = from_session(session_object)
-        if event_type == "checkout.session.async_payment_failed":
-            payment = ProviderPayment(payment.payment_id, "canceled", payment.amount_minor, payment.currency)
+        event = events.parse(webhook)
+    except InvalidEventSignature as error:
+        raise InvalidWebhookSignature(str(error)) from None
+    except UntrustedSender as error:
+        raise UntrustedSource(str(error)) from None
+    except MalformedEvent as error:
+        raise Unprocessable(str(error)) from None
+    payment = event.payment
+    if payment is None and event.payment_id is not None:
+        payment = _read_back(provider_for(config), event.payment_id)
     return _record(
-        runtime, tenant, "stripe", event_id=str(event.get("id")), event_type=event_type, payload=event, payment=payment
+        runtime,
+        tenant,
+        config.provider,
+        event_id=event.event_id,
+        event_type=event.event_type,
+        payload=event.payload,
+        payment=payment,
     )
 
 
-def handle_yookassa(runtime: IntegrationsRuntime, tenant: str, body: dict[str, Any], client_ip: str | None) -> str:
-    config = _config(runtime, tenant, YooKassaConfig)
-    if config.check_source_ip and not from_notification_network(client_ip or ""):
-        raise UntrustedSource(f"{client_ip} is not one of YooKassa's notification addresses.")
-    event_type = body.get("event")
-    payment_id = (body.get("object") or {}).get("id")
-    if body.get("type") != "notification" or not isinstance(event_type, str) or not isinstance(payment_id, str):
-        raise Unprocessable("Expected a YooKassa notification with `event` and `object.id`.")
-    provider = provider_for(config)
-    payment: ProviderPayment | None
+def _read_back(provider: PaymentProvider, payment_id: str) -> ProviderPayment | None:
+    """The payment as the provider's API shows it, captured if only authorized; None if it does not know it."""
     try:
         payment = provider.fetch_payment(payment_id)
         if payment.status == "authorized":
-            payment = provider.capture(
+            return provider.capture(
                 payment_id,
                 amount_minor=payment.amount_minor,
                 currency=payment.currency,
@@ -89,22 +93,10 @@ def handle_yookassa(runtime: IntegrationsRuntime, tenant: str, body: dict[str, A
             )
     except PaymentRejected:
         # The provider does not know this payment: a forged or foreign notification. Nothing to apply.
-        payment = None
+        return None
     except PaymentProviderError as error:
         raise PaymentProviderUnavailable(f"Could not re-fetch the payment: {error}") from None
-    # YooKassa notifications carry no id; the (payment, event) pair repeats exactly when it is redelivered.
-    event_id = f"{payment_id}:{event_type}"
-    return _record(
-        runtime, tenant, config.provider, event_id=event_id, event_type=event_type, payload=body, payment=payment
-    )
-
-
-def _config(runtime: IntegrationsRuntime, tenant: str, kind: type[ConfigT]) -> ConfigT:
-    with Session(runtime.engine) as session:
-        config, _ = payment_setup(session, tenant, runtime.capabilities)
-    if not isinstance(config, kind):
-        raise NotFound(f"{tenant} does not take payments through this provider.")
-    return config
+    return payment
 
 
 def _record(

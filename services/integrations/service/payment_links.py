@@ -20,8 +20,8 @@ from contracts.routing import MessageType
 from services.common.db import transaction
 from services.common.money import from_minor, to_minor
 from services.common.problems import Conflict, DomainError, NotFound
-from services.integrations.adapters.payments import provider_for
 from services.integrations.adapters.payments.base import NewPayment, PaymentProviderError, PaymentRejected
+from services.integrations.adapters.payments.providers import provider_for
 from services.integrations.models import PaymentLink
 from services.integrations.runtime import IntegrationsRuntime
 from services.integrations.service.link_status import change_status, emit_status

@@ -13,9 +13,10 @@ from sqlmodel import Session, select
 
 from services.common.capabilities import Capabilities
 from services.common.problems import Unprocessable
-from services.integrations.adapters import couriers, payments
-from services.integrations.adapters.couriers.config import CdekConfig, OwnCourierConfig
-from services.integrations.adapters.payments.config import StripeConfig, YooKassaConfig
+from services.integrations.adapters.couriers import providers as couriers
+from services.integrations.adapters.couriers.providers import AnyCourierConfig
+from services.integrations.adapters.payments import providers as payments
+from services.integrations.adapters.payments.providers import AnyPaymentConfig
 from services.integrations.models import CourierSetup, PaymentSetup
 from services.integrations.sandboxes import require_sandbox_payments
 
@@ -62,16 +63,14 @@ def configure_payments(
     session.add(row)
 
 
-def courier_config(session: Session, tenant: str) -> OwnCourierConfig | CdekConfig:
+def courier_config(session: Session, tenant: str) -> AnyCourierConfig:
     row = session.exec(select(CourierSetup).where(CourierSetup.tenant == tenant)).first()
     if row is None:
         raise SameDayNotConfigured(f"No courier is set up for {tenant}.")
     return couriers.parse_config(row.provider, row.settings)
 
 
-def payment_setup(
-    session: Session, tenant: str, capabilities: Capabilities
-) -> tuple[YooKassaConfig | StripeConfig, int]:
+def payment_setup(session: Session, tenant: str, capabilities: Capabilities) -> tuple[AnyPaymentConfig, int]:
     """The provider configuration and the link lifetime in minutes (503 for a sandbox setup outside sandboxes)."""
     row = session.exec(select(PaymentSetup).where(PaymentSetup.tenant == tenant)).first()
     if row is None:

@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 
 from contracts.http.same_day import IneligibleReason, SameDayAnswer, SameDayOrder, SameDaySlot
 from services.common.problems import Conflict, Unprocessable
-from services.integrations.adapters.couriers import courier_for
 from services.integrations.adapters.couriers.base import CourierError, Price
+from services.integrations.adapters.couriers.providers import courier_for
 from services.integrations.domain.same_day import OpenWindow, cutoff_at, open_windows, refusal_for, slot_id
 from services.integrations.models import SlotCapacity
 from services.integrations.service.provider_setup import courier_config

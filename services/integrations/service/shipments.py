@@ -13,11 +13,17 @@ from contracts.delivery import CourierEventReceived, ShipmentRequested
 from contracts.http.same_day import SameDayOrder, SameDaySlot
 from contracts.routing import MessageType
 from services.common.db import transaction
-from services.integrations.adapters.couriers import courier_for
+from services.common.problems import DomainError, NotFound
 from services.integrations.adapters.couriers.base import CourierError, CourierRejected, ShipmentState
+from services.integrations.adapters.couriers.providers import courier_events_for, courier_for
+from services.integrations.adapters.webhooks import InboundWebhook
 from services.integrations.models import PaymentLink, Shipment
 from services.integrations.runtime import IntegrationsRuntime
 from services.integrations.service.provider_setup import courier_config
+
+
+class CourierUnavailable(DomainError):
+    status, code, title = 502, "courier_unavailable", "The courier's API did not answer"
 
 
 def create_shipment(runtime: IntegrationsRuntime, session: Session, tenant: str, request: ShipmentRequested) -> None:
@@ -53,6 +59,21 @@ def create_shipment(runtime: IntegrationsRuntime, session: Session, tenant: str,
             shipment.provider_ref = accepted.provider_ref
             state = accepted.state
     _record_state(runtime, session, shipment, state)
+
+
+def on_courier_webhook(runtime: IntegrationsRuntime, tenant: str, courier: str, webhook: InboundWebhook) -> str:
+    """A webhook at `/v1/couriers/{tenant}/{courier}`: `applied` when it changed a shipment, else `ignored`."""
+    events = courier_events_for(courier)
+    if events is None:
+        raise NotFound(f"No courier {courier!r} sends webhooks here.")
+    event = events.parse(webhook)
+    if event is None:
+        return "ignored"
+    try:
+        changed = on_courier_report(runtime, tenant, event.provider_ref)
+    except CourierError as error:
+        raise CourierUnavailable(f"{courier.upper()} did not confirm the status: {error}") from None
+    return "applied" if changed else "ignored"
 
 
 def on_courier_report(runtime: IntegrationsRuntime, tenant: str, provider_ref: str) -> bool:

@@ -7,6 +7,7 @@ import binascii
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlmodel import Session, select
 
@@ -102,7 +103,16 @@ def rotate_webhook_secret(
     return tenant
 
 
-def valid_secrets(tenant: IntegrationTenant, now: datetime) -> list[str]:
+class HasWebhookSecrets(Protocol):
+    @property
+    def webhook_secret(self) -> str: ...
+    @property
+    def previous_webhook_secret(self) -> str | None: ...
+    @property
+    def previous_secret_expires_at(self) -> datetime | None: ...
+
+
+def valid_secrets(tenant: HasWebhookSecrets, now: datetime) -> list[str]:
     """The secrets a webhook may be signed with right now: current, and previous during its grace period."""
     valid = [tenant.webhook_secret]
     expires = tenant.previous_secret_expires_at

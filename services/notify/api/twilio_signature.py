@@ -9,6 +9,7 @@ installation's random sandbox token; without either the webhook answers 503 `cap
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 import anyio
 from fastapi import Depends, Request
@@ -18,6 +19,10 @@ from services.common.problems import Forbidden
 from services.notify.telephony import cached_telephony, webhook_telephony
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
+# What every Twilio webhook declares for OpenAPI about the check below.
+SIGNED: dict[int | str, dict[str, Any]] = {
+    403: {"description": "X-Twilio-Signature missing or wrong (nothing changed)"}
+}
 
 
 class TwilioSignatureInvalid(Forbidden):
@@ -42,13 +47,27 @@ async def twilio_form(request: Request) -> dict[str, str]:
     telephony = cached_telephony(runtime)
     if telephony is None:
         telephony = await anyio.to_thread.run_sync(webhook_telephony, runtime)
-    form = await request.form()
-    params: dict[str, Any] = {key: form.getlist(key) if len(form.getlist(key)) > 1 else form[key] for key in form}
+    fields: dict[str, list[str]] = {}
+    for key, value in await form_pairs(request):
+        fields.setdefault(key, []).append(value)
+    params: dict[str, Any] = {key: values if len(values) > 1 else values[0] for key, values in fields.items()}
     signature = request.headers.get(SIGNATURE_HEADER, "")
     url = public_url(runtime.settings.public_base_url, request)
     if not telephony.signatures.valid(url, params, signature):
         raise TwilioSignatureInvalid(f"{SIGNATURE_HEADER} does not match this request.")
-    return {key: str(value) for key, value in form.items()}
+    return {key: values[-1] for key, values in fields.items()}  # a repeated field: its last value, as Starlette
+
+
+async def form_pairs(request: Request) -> list[tuple[str, str]]:
+    """The body's fields in order. Twilio posts `application/x-www-form-urlencoded`: that is parsed with
+    `parse_qsl` straight from the body, as Starlette would (raw bytes as Latin-1, escapes as UTF-8, blanks
+    kept) at a fraction of the CPU of its form parser (issue 13: the survey step's budget is 0.7 ms). Any other
+    content type goes through Starlette."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type == "application/x-www-form-urlencoded":
+        return parse_qsl((await request.body()).decode("latin-1"), keep_blank_values=True)
+    form = await request.form()
+    return [(key, str(value)) for key, value in form.multi_items()]
 
 
 TwilioForm = Annotated[dict[str, str], Depends(twilio_form)]

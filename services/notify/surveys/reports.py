@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 import structlog
 from sqlmodel import Session
@@ -14,6 +15,35 @@ from services.notify.surveys.domain.status import SkipReason, SurveyCallStatus
 from services.notify.surveys.models import SurveyCall
 
 log = structlog.get_logger(__name__)
+
+
+class ReportedSurvey(Protocol):
+    """What closing and reporting a survey read and write: the ORM row, or a step's `SurveyState`."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def tenant(self) -> str: ...
+    @property
+    def attempt_id(self) -> int: ...
+    @property
+    def order_id(self) -> int: ...
+    @property
+    def customer_id(self) -> int: ...
+    @property
+    def operator_id(self) -> int: ...
+    @property
+    def call_sid(self) -> str | None: ...
+
+    status: str
+    skip_reason: str | None
+    csat: int | None
+    nps: int | None
+    callback_requested: bool
+    opted_out: bool
+    finished_at: datetime | None
+    reported_at: datetime | None
+    updated_at: datetime
 
 
 def finish(
@@ -34,7 +64,7 @@ def finish(
 
 
 def close(
-    survey: SurveyCall, status: SurveyCallStatus, *, now: datetime, skip_reason: SkipReason | None = None
+    survey: ReportedSurvey, status: SurveyCallStatus, *, now: datetime, skip_reason: SkipReason | None = None
 ) -> bool:
     """The final status on the row alone (the caller writes it and `report`s); False if already reported."""
     if survey.reported_at is not None:
@@ -47,13 +77,17 @@ def close(
     return True
 
 
-def report(session: Session, outbox: Outbox, survey: SurveyCall) -> None:
+def report(session: Session, outbox: Outbox, survey: ReportedSurvey) -> None:
     """`SurveyAnswered` for a closed call, in the caller's transaction (published once it commits)."""
     outbox.add(session, MessageType.SURVEY_ANSWERED.value, survey.tenant, answered_message(survey))
+    log_finished(survey)
+
+
+def log_finished(survey: ReportedSurvey) -> None:
     log.info("survey.finished", survey_call_id=survey.id, status=survey.status, skip_reason=survey.skip_reason)
 
 
-def answered_message(survey: SurveyCall) -> SurveyAnswered:
+def answered_message(survey: ReportedSurvey) -> SurveyAnswered:
     assert survey.finished_at is not None
     return SurveyAnswered(
         attempt_id=survey.attempt_id,

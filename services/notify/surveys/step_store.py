@@ -1,27 +1,69 @@
-"""The SQL of one survey step, SQLAlchemy Core on the async engine: two statements per step.
+"""The SQL of one survey step: two statements, on whichever database notify runs on.
 
-1. `locked`: the survey row, locked (`FOR UPDATE`, PostgreSQL), with the reply already stored for this
-   (CallSid, step) if a retry arrives after the original committed.
-2. `store`: the step's row and the survey's new state. On PostgreSQL one statement: the step is inserted
-   with `ON CONFLICT DO NOTHING` and the survey is updated only if that insert happened, so a retry that
-   raced the original (its `locked` read ran on a snapshot taken before the original committed) changes
-   nothing and replays the stored reply instead. SQLite serializes writers with BEGIN IMMEDIATE, so there
-   the same pieces run as two plain statements.
+1. `locked`: the survey row, locked (`FOR UPDATE`, PostgreSQL, once a step lost a race), with the reply
+   already stored for this (CallSid, step) if a retry arrives after the original committed.
+2. `store`: the step's row, the survey's new state and, when the step closes the survey, its
+   `SurveyAnswered` outbox row. A retry that raced the original (its `locked` read ran on a snapshot taken
+   before the original committed) changes nothing and gets the stored reply back instead.
+
+`open_steps` picks the implementation. PostgreSQL: asyncpg prepared statements on the pooled connection's
+driver (step_sql.py), optimistic (no lock, no transaction; `store` answers `STALE` when another webhook of
+the call changed the survey since the read, and the step is applied again under the lock), the outbox row
+written by the store statement itself and handed to the batch relay after the commit. SQLite (the
+embedded mode): SQLAlchemy Core on the async session in one transaction; BEGIN IMMEDIATE serializes
+writers, so the update and the insert are two plain statements and the report goes through `Outbox.add`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, Protocol, cast, final
 
-from sqlalchemy import Column, bindparam, exists, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Column, bindparam, insert, select, update
+from sqlmodel import Session
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.common.db import is_sqlite
+from services.common.db_async import driver_connection
+from services.common.messaging.outbox import Outbox
+from services.common.request_sessions import async_session
+from services.common.runtime import Runtime
 from services.notify.surveys.models import SurveyCall, SurveyStep
+from services.notify.surveys.reports import report
 
-_CALLS = SurveyCall.__table__  # type: ignore[attr-defined]
-_STEPS = SurveyStep.__table__  # type: ignore[attr-defined]
-# What a step may change on the survey row (`voice.start/answer/status_changed` and `reports.close`).
+
+@dataclass(slots=True)
+class SurveyState:
+    """The survey row as a step reads and changes it: a plain object, since building the ORM row from the
+    result cost more CPU than the statement (issue 13)."""
+
+    id: int
+    tenant: str
+    attempt_id: int
+    order_id: int
+    customer_id: int
+    operator_id: int
+    language: str
+    ask_callback: bool
+    status: str
+    skip_reason: str | None
+    call_sid: str | None
+    call_status: str | None
+    answered_by: str | None
+    csat: int | None
+    nps: int | None
+    callback_requested: bool
+    opted_out: bool
+    finished_at: datetime | None
+    reported_at: datetime | None
+    updated_at: datetime
+
+
+# The columns `locked` reads, in `SurveyState`'s order; and what a step may change (`voice`, `reports.close`).
+READ = tuple(field.name for field in fields(SurveyState))
 CHANGED = (
     "call_sid",
     "call_status",
@@ -36,7 +78,61 @@ CHANGED = (
     "reported_at",
     "updated_at",
 )
-_STEP_VALUES = ("survey_call_id", "call_sid", "step", "digits", "response", "received_at")
+
+
+@dataclass(frozen=True, slots=True)
+class StepRow:
+    """One applied webhook: its (CallSid, step) key and the reply a retry of it gets back."""
+
+    survey_call_id: int
+    call_sid: str
+    step: str
+    digits: str | None
+    response: str
+    received_at: datetime
+
+
+@final
+class StaleRead:
+    """What `store` answers when the survey changed since its read: nothing was written, read again."""
+
+
+STALE = StaleRead()
+
+
+class StepStore(Protocol):
+    async def locked(self, survey_id: int, call_sid: str, step_key: str) -> tuple[SurveyState, str | None] | None:
+        """The survey (its row locked until the transaction ends) and the stored reply to this step, if any."""
+
+    async def store(self, survey: SurveyState, step: StepRow, *, closed: bool) -> str | StaleRead | None:
+        """Write the step and the survey's state (with its report when `closed`); None if stored, else the reply
+        a racing original stored, or `STALE` (nothing written either way)."""
+
+
+@asynccontextmanager
+async def open_steps(runtime: Runtime[Any]) -> AsyncIterator[StepStore]:
+    """One step's transaction: committed when the block ends, rolled back if it raises."""
+    if is_sqlite(runtime.engine):
+        async with async_session(runtime) as session:
+            yield CoreSteps(session, runtime.outbox)
+        return
+    from services.notify.surveys.step_sql import DriverSteps
+
+    async with runtime.async_engines.current().connect() as connection, driver_connection(connection) as driver:
+        steps = DriverSteps(driver, runtime.outbox)
+        try:
+            yield steps
+        except BaseException:
+            await steps.end(commit=False)
+            raise
+        await steps.end(commit=True)
+    if steps.held is not None:  # committed: publish the report now, off this request's path
+        runtime.batch_relay.hold(steps.held)
+
+
+_CALLS = SurveyCall.__table__  # type: ignore[attr-defined]
+_STEPS = SurveyStep.__table__  # type: ignore[attr-defined]
+_STEP_VALUES = tuple(field.name for field in fields(StepRow))
 
 
 def _param(column: Column[Any]) -> Any:
@@ -54,55 +150,37 @@ class _Statements:
             .scalar_subquery()
             .label("seen")
         )
-        self.locked = select(*_CALLS.c, seen).where(_CALLS.c.id == bindparam("survey_id")).with_for_update(of=_CALLS)
-        step_values = {name: _param(_STEPS.c[name]) for name in _STEP_VALUES}
-        call_values = {name: _param(_CALLS.c[name]) for name in CHANGED}
+        read = [_CALLS.c[name] for name in READ]
+        self.locked = select(*read, seen).where(_CALLS.c.id == bindparam("survey_id")).with_for_update(of=_CALLS)
+        self.insert_step = insert(_STEPS).values(**{name: _param(_STEPS.c[name]) for name in _STEP_VALUES})
         by_id = _CALLS.c.id == bindparam("survey_id")
-        stored = (
-            pg_insert(_STEPS)
-            .values(**step_values)
-            .on_conflict_do_nothing(index_elements=[_STEPS.c.call_sid, _STEPS.c.step])
-            .returning(_STEPS.c.id)
-            .cte("stored")
-        )
-        self.store_pg = (
-            update(_CALLS)
-            .where(by_id, exists(select(stored.c.id)))
-            .values(**call_values)
-            .returning(_CALLS.c.id)
-            .add_cte(stored)
-        )
-        self.insert_step = insert(_STEPS).values(**step_values)
-        self.update_call = update(_CALLS).where(by_id).values(**call_values)
-        self.stored_reply = select(_STEPS.c.response).where(
-            _STEPS.c.call_sid == bindparam("step_call_sid"), _STEPS.c.step == bindparam("step_key")
-        )
+        self.update_call = update(_CALLS).where(by_id).values(**{name: _param(_CALLS.c[name]) for name in CHANGED})
 
 
 _SQL = _Statements()
 
 
-async def locked(
-    connection: AsyncConnection, survey_id: int, call_sid: str, step_key: str
-) -> tuple[SurveyCall, str | None] | None:
-    """The survey (its row locked until the transaction ends) and the stored reply to this step, if any."""
-    params = {"survey_id": survey_id, "step_call_sid": call_sid, "step_key": step_key}
-    row = (await connection.execute(_SQL.locked, params)).one_or_none()
-    if row is None:
-        return None
-    values = row._mapping
-    return SurveyCall(**{column.name: values[column.name] for column in _CALLS.c}), values["seen"]
+class CoreSteps:
+    """SQLite: SQLAlchemy Core on the step's async session."""
 
+    def __init__(self, session: AsyncSession, outbox: Outbox) -> None:
+        self.session = session
+        self.outbox = outbox
 
-async def store(connection: AsyncConnection, survey: SurveyCall, step: dict[str, Any]) -> str | None:
-    """Write the step and the survey's state; None if stored, else the reply a racing original stored."""
-    params = {"survey_id": survey.id, **{f"v_{name}": getattr(survey, name) for name in CHANGED}}
-    params.update({f"v_{name}": value for name, value in step.items()})
-    if connection.dialect.name == "postgresql":
-        if (await connection.execute(_SQL.store_pg, params)).first() is not None:
+    async def locked(self, survey_id: int, call_sid: str, step_key: str) -> tuple[SurveyState, str | None] | None:
+        params = {"survey_id": survey_id, "step_call_sid": call_sid, "step_key": step_key}
+        connection = await self.session.connection()
+        row = (await connection.execute(_SQL.locked, params)).one_or_none()
+        if row is None:
             return None
-        lookup = {"step_call_sid": step["call_sid"], "step_key": step["step"]}
-        return str((await connection.execute(_SQL.stored_reply, lookup)).scalar_one())
-    await connection.execute(_SQL.update_call, params)
-    await connection.execute(_SQL.insert_step, params)
-    return None
+        return SurveyState(*row[: len(READ)]), row[len(READ)]
+
+    async def store(self, survey: SurveyState, step: StepRow, *, closed: bool) -> str | StaleRead | None:
+        params: dict[str, Any] = {"survey_id": survey.id, **{f"v_{name}": getattr(survey, name) for name in CHANGED}}
+        params.update({f"v_{name}": getattr(step, name) for name in _STEP_VALUES})
+        connection = await self.session.connection()
+        await connection.execute(_SQL.update_call, params)
+        await connection.execute(_SQL.insert_step, params)
+        if closed:
+            await self.session.run_sync(lambda sync: report(cast(Session, sync), self.outbox, survey))
+        return None

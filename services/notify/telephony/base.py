@@ -104,8 +104,26 @@ class AccessTokens(Protocol):
 
 @dataclass(frozen=True)
 class ByteRange:
-    first: int
+    """One HTTP byte range (RFC 9110 §14.1.2): `first`-`last` inclusive, `first`- (to the end), or a suffix
+    (`first` None: the last `last` bytes, `bytes=-500`)."""
+
+    first: int | None
     last: int | None  # None = to the end
+
+    def header(self) -> str:
+        """The `Range` header that asks for exactly this range."""
+        if self.first is None:
+            return f"bytes=-{self.last}"
+        return f"bytes={self.first}-{'' if self.last is None else self.last}"
+
+    def within(self, total_size: int) -> tuple[int, int] | None:
+        """The inclusive positions this range selects in `total_size` bytes; None = not satisfiable (416)."""
+        if self.first is None:
+            length = self.last or 0
+            return (max(total_size - length, 0), total_size - 1) if length > 0 and total_size > 0 else None
+        if self.first >= total_size:
+            return None
+        return self.first, total_size - 1 if self.last is None else min(self.last, total_size - 1)
 
 
 @dataclass

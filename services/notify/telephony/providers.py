@@ -18,6 +18,7 @@ from services.common.runtime import Runtime
 from services.notify.settings import NotifySettings
 from services.notify.telephony.base import (
     AccessTokens,
+    CallControl,
     CallPlacer,
     ProviderName,
     Recordings,
@@ -35,6 +36,7 @@ SMS = "sms"
 class Telephony:
     provider: ProviderName
     calls: CallPlacer
+    control: CallControl  # hold and hang up live legs
     sms: SmsSender
     tokens: AccessTokens
     recordings: Recordings

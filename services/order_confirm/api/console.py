@@ -32,7 +32,10 @@ def content_security_policy(index_html: str) -> str:
     )
     return (
         f"default-src 'self'; script-src 'self' {hashes}; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+        # media-src blob: call recordings are fetched with the bearer token and played from memory
+        # (components/recording-player.js): an <audio src> cannot send the token itself.
+        "connect-src 'self'; media-src 'self' blob:; font-src 'self'; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'"
     )
 
 

@@ -5,8 +5,14 @@ Authenticated like every other route (`Authorization: Bearer …`; the console r
 log). Events:
 
 - `ready`   once, on connect: refetch what you show (you may have missed changes while disconnected);
+            `{"call": …}` is the caller's current call as `call` describes it (null: none), so the softphone
+            bar resyncs;
 - `queue`   `{"added": [...], "changed": [...], "removed": [...]}` of `{"task_id", "order_id"}`: the
             caller's queue (the same rows `GET /api/v1/queue` returns) changed;
+- `call`    `{"call": {"call_id", "direction", "line", "state", "on_hold", "answered_at", "ended_at",
+            "order_id", "customer_id"} | null}`: the caller's own current call changed (notify's call facts):
+            a new call, ringing, answered (the talk timer runs from `answered_at`), on hold or back, over
+            (`state` "ended", once; then null or the next call). Only ever the caller's own calls;
 - `floor`   `{}`: something on the supervisor's floor (`GET /api/v1/floor`) changed (supervisors, admins);
 - `reauth`  the access token expired or the login ended: refresh the token and reconnect. The stream ends.
 

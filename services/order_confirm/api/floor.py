@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from services.order_confirm.api.deps import NowDep, SessionDep, SupervisorScope
 from services.order_confirm.planning import watch
 from services.order_confirm.service import floor
+from services.order_confirm.telephony import floor as telephony_floor
 
 router = APIRouter(prefix="/api/v1", tags=["floor"])
 
@@ -73,12 +74,33 @@ class TenantGap(BaseModel):
     alert: bool  # the next hour is short by more than the tenant's `short_alert_operators`
 
 
+class PhoneTalking(BaseModel):
+    operator_id: int
+    operator_name: str
+    direction: str  # inbound | outbound
+    call_id: str
+    since: datetime  # answered
+    on_hold: bool
+    customer_id: int | None
+
+
+class PhoneFloor(BaseModel):
+    """Live calls of one tenant (from notify's call facts): callers waiting now and who is talking."""
+
+    tenant_id: int
+    waiting: int  # queued or ringing an operator
+    oldest_waiting_since: datetime | None
+    longest_wait_seconds: int | None
+    talking: list[PhoneTalking]
+
+
 class FloorView(BaseModel):
     operators: list[FloorOperator]
     tenants: list[FloorTenant]
     pool: list[PoolCustomer]
     covers: list[FloorCover]
     planning: list[TenantGap] = []
+    phone: list[PhoneFloor] = []
 
 
 def floor_view(state: floor.Floor) -> FloorView:
@@ -139,8 +161,23 @@ def gap_view(gap: watch.TenantGap) -> TenantGap:
     )
 
 
+def phone_view(entry: telephony_floor.PhoneFloor) -> PhoneFloor:
+    talking = [
+        PhoneTalking(
+            operator_id=t.operator_id, operator_name=t.operator_name, direction=t.direction, call_id=t.call_id,
+            since=t.since, on_hold=t.on_hold, customer_id=t.customer_id,
+        )
+        for t in entry.talking
+    ]  # fmt: skip
+    return PhoneFloor(
+        tenant_id=entry.tenant_id, waiting=entry.waiting, oldest_waiting_since=entry.oldest_waiting_since,
+        longest_wait_seconds=entry.longest_wait_seconds, talking=talking,
+    )  # fmt: skip
+
+
 @router.get("/floor", response_model=FloorView)
 def get_floor(session: SessionDep, scope: SupervisorScope, now: NowDep) -> FloorView:
     view = floor_view(floor.floor_of(session, scope, now))
     view.planning = [gap_view(gap) for gap in watch.floor_gaps(session, scope.tenant_ids, now)]
+    view.phone = [phone_view(entry) for entry in telephony_floor.phone_floor(session, scope, now)]
     return view

@@ -10,15 +10,17 @@ from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from contracts.bounds import BoundedAwareDatetime
+from contracts.http.telephony import OutboundCallView
 from services.common.problems import NotFound, PreconditionFailed
 from services.order_confirm.api.deps import CurrentScope, NowDep, PathId, RuntimeDep, SessionDep, WorkerScope
 from services.order_confirm.api.views import AttemptView, OrderView, attempt_view, order_view
+from services.order_confirm.clients.notify_telephony import NotifyTelephony
 from services.order_confirm.domain.reasons import CancelReason, ConfirmChannel
 from services.order_confirm.domain.vocabulary import Disposition, Role
-from services.order_confirm.models import Order
 from services.order_confirm.service import calls, changes, confirmations
 from services.order_confirm.service.attempt_rules import AttemptInput
-from services.order_confirm.service.orders import detail_of, order_detail
+from services.order_confirm.service.orders import detail_after_write, detail_of, order_detail
+from services.order_confirm.telephony import calls as telephony_calls
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
@@ -70,6 +72,31 @@ class AttemptResult(BaseModel):
     order: OrderView
 
 
+class CallStart(AttemptResult):
+    call: OutboundCallView | None = Field(
+        description="The call notify prepared; null when the shop has no telephony (dial by hand)"
+    )
+
+
+CALL_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    409: {
+        "description": "`call_in_progress` (another operator's call on this order), `line_busy` (you are on "
+        "another call), `telephony_disabled`, `illegal_transition`"
+    },
+    422: {"description": "`number_rejected`: the customer's number cannot be called (the attempt stays open)"},
+    503: {
+        "description": "`telephony_unavailable` (with `Retry-After`) or `capability_not_configured`: the attempt "
+        "is open (`attempt_id`), dial by hand and record its disposition as before",
+        "content": {
+            "application/problem+json": {
+                "example": {"code": "telephony_unavailable", "attempt_id": 1042, "order_id": 311, "retry_after": 5}
+            }
+        },
+    },
+}
+
+
 class ConfirmResult(BaseModel):
     attempt: AttemptView | None = Field(description="The call confirmed; null when confirmed by another channel")
     order: OrderView
@@ -97,12 +124,21 @@ def get_order(session: SessionDep, scope: CurrentScope, response: Response, orde
     return order_view(detail)
 
 
-@router.post("/{order_id}/call", response_model=AttemptResult, responses=ERRORS)
+@router.post("/{order_id}/call", response_model=CallStart, responses=CALL_ERRORS)
 def start_call(
     session: SessionDep, runtime: RuntimeDep, scope: WorkerScope, now: NowDep, order_id: PathId
-) -> AttemptResult:
-    attempt = calls.start_call(session, runtime, scope, order_id, now)
-    return AttemptResult(attempt=attempt_view(attempt), order=order_view(order_detail(session, scope, order_id)))
+) -> CallStart:
+    """Start the call: the attempt opens (asking again returns the same one) and, where the shop calls
+    through Okno, notify prepares the call (`call`; the softphone connects with `call.connect_params`, or
+    Okno rings the operator's phone first). Without telephony `call` is null and the operator dials by hand."""
+    attempt, plan = telephony_calls.begin_call(session, runtime, scope, order_id, now)
+    order = order_view(order_detail(session, scope, order_id))
+    session.commit()  # the attempt stands whatever notify answers: its disposition can be recorded by hand
+    call = telephony_calls.dial(NotifyTelephony(runtime.settings), plan, attempt) if plan else None
+    if call is not None and attempt.id is not None:
+        telephony_calls.link_call(session, attempt.id, call.call.call_id)
+        session.commit()
+    return CallStart(attempt=attempt_view(attempt), order=order, call=call)
 
 
 def _record(
@@ -111,9 +147,8 @@ def _record(
     attempt = calls.record_attempt(session, runtime, scope, order_id, data=data, now=now)
     session.flush()
     # Read back without the scope filter: the caller just worked this order, even if it left their scope.
-    order = session.get(Order, attempt.order_id)
-    assert order is not None
-    return AttemptResult(attempt=attempt_view(attempt), order=order_view(detail_of(session, order)))
+    detail = detail_after_write(session, attempt.order_id)
+    return AttemptResult(attempt=attempt_view(attempt), order=order_view(detail))
 
 
 @router.post("/{order_id}/attempts", response_model=AttemptResult, status_code=201, responses=ERRORS)
@@ -154,11 +189,8 @@ def confirm(
     data = confirmations.Confirmation(body.comment, body.channel, body.reason, idempotency_key)
     attempt = confirmations.confirm(session, runtime, scope, order_id, data=data, now=now)
     session.flush()
-    order = session.get(Order, order_id)
-    assert order is not None
-    return ConfirmResult(
-        attempt=attempt_view(attempt) if attempt else None, order=order_view(detail_of(session, order))
-    )
+    detail = detail_after_write(session, order_id)
+    return ConfirmResult(attempt=attempt_view(attempt) if attempt else None, order=order_view(detail))
 
 
 @router.post("/{order_id}/cancel", response_model=AttemptResult, responses=ERRORS)

@@ -6,12 +6,13 @@ import datetime as dt
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from services.common.money import from_minor
 from services.order_confirm.models import Attempt, Customer, Order, OrderItem, Task
 from services.order_confirm.service.orders import OrderDetail
 from services.order_confirm.service.queue import QueueEntry
+from services.order_confirm.service.queue_claim import Answer
 
 
 class CustomerBrief(BaseModel):
@@ -155,6 +156,27 @@ def order_view(detail: OrderDetail) -> OrderView:
         close_reason=order.close_reason,
         closed_at=order.closed_at,
     )
+
+
+_QUEUE_ITEM = TypeAdapter(QueueItem)
+
+
+def claimed_item_json(answer: Answer, now: datetime) -> bytes:
+    """The claim's answer (a `QueueItem` with the lease key) from its row, as JSON: validated and serialized
+    by pydantic-core, without ORM objects in between."""
+    order = None
+    if answer["o_id"] is not None:
+        order = {name: answer[f"o_{name}"] for name in OrderBrief.model_fields if name != "total"}
+        order["total"] = from_minor(answer["o_total_minor"], answer["o_currency"])
+    customer = {name: answer[f"c_{name}"] for name in CustomerBrief.model_fields if name != "phone"}
+    customer["phone"] = answer["c_phone_e164"] or answer["c_phone_raw"]
+    item = {
+        "task": {name: answer[f"t_{name}"] for name in TaskView.model_fields},
+        "order": order,
+        "customer": customer,
+        "is_due": answer["t_due_at"] <= now,
+    }
+    return _QUEUE_ITEM.dump_json(_QUEUE_ITEM.validate_python(item))
 
 
 def queue_item(entry: QueueEntry, now: datetime, *, with_lease_key: bool = False) -> QueueItem:

@@ -122,6 +122,8 @@ TIMELINE_KINDS: dict[str, str] = {
     "survey_opt_out": "The customer asked not to be surveyed again",
     "task_covered": "An off-shift owner's due task went to their cover operator",
     "task_cover_ended": "The owner is back on shift: the covered task returned to them",
+    "inbound_call": "The customer called the shop's number and an operator answered (who, after how long, talk time)",
+    "phone_callback_requested": "The customer asked in the voice menu to be called back; a callback task is open",
 }
 
 # Audit log (`GET /api/v1/audit`): every state change, who made it, before → after.
@@ -137,6 +139,11 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "operator.status_changed": ("operator", "An operator went on or off shift"),
     "operator.locked": ("operator", "Too many wrong passwords from one address: that address is locked out"),
     "operator.line_changed": ("operator", "An operator's telephone line (softphone or number) changed"),
+    "call.held": ("call", "The operator put their call on hold (the customer hears hold music)"),
+    "call.resumed": ("call", "The operator took their call back from hold"),
+    "call.hung_up": ("call", "The call was ended from the console at Twilio: by its operator, or a supervisor"),
+    "recording.played": ("recording", "Someone listened to a call recording (once per listener and half hour)"),
+    "recording.deleted": ("recording", "A supervisor or admin deleted a call recording (at Twilio too)"),
     "auth_session.revoked": ("operator", "A login session ended (logout, or a reused refresh token)"),
     "cover_rule.set": ("operator", "A cover rule was set: who takes an off-shift owner's due tasks"),
     "cover_rule.deleted": ("operator", "A cover rule was removed"),
@@ -158,6 +165,8 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "task.cancelled": ("task", "A coaching task was cancelled"),
     "task.covered": ("task", "An off-shift owner's due task went to the cover operator"),
     "task.cover_ended": ("task", "A covered task returned to its owner"),
+    "task.callback_requested_by_phone": ("task", "A caller asked in the voice menu to be called back: a callback task"),
+    "inbound_call.attached": ("inbound_call", "An unknown caller's call was attached to an order (and its customer)"),
     "shift.created": ("planned_shift", "A shift was planned"),
     "shift.changed": ("planned_shift", "A planned shift was moved or changed"),
     "shift.deleted": ("planned_shift", "A planned shift was removed"),

@@ -39,6 +39,10 @@ EN: dict[str, str] = {
     "order_reopened": "Order {external_id} reopened: called again after it was unreachable",
     "confirmed_elsewhere": "Order {external_id} confirmed without a call ({channel})",
     "confirmed_elsewhere.reason": ": {reason}",
+    "inbound_call": "Customer called; answered by {operator_name} ({answered_role}) after {wait_seconds} s",
+    "inbound_call.talk": ", talked {talk_seconds} s",
+    "inbound_call.order": " (about order {external_id})",
+    "phone_callback_requested": "Customer asked by phone to be called back at {requested_number} ({reason})",
     # Words inside the lines.
     "list.separator": ", ",
     "time.zone": "{time} ({zone})",
@@ -115,6 +119,12 @@ EN: dict[str, str] = {
     "task_kind.payment_follow_up": "payment follow-up",
     "task_kind.supervisor_follow_up": "supervisor follow-up",
     "task_kind.coaching": "coaching",
+    "answered_role.owner": "the owner",
+    "answered_role.cover": "the owner's cover",
+    "answered_role.other": "another operator",
+    "callback_reason.pressed_key": "pressed the callback key",
+    "callback_reason.queue_timeout": "waited too long in the queue",
+    "callback_reason.closed": "called while the shop was closed",
 }
 
 RU: dict[str, str] = {
@@ -149,6 +159,10 @@ RU: dict[str, str] = {
     "order_reopened": "Заказ {external_id} снова открыт: новый звонок после «недозвона»",
     "confirmed_elsewhere": "Заказ {external_id} подтверждён без звонка ({channel})",
     "confirmed_elsewhere.reason": ": {reason}",
+    "inbound_call": "Клиент позвонил; ответил(а) {operator_name} ({answered_role}) через {wait_seconds} с",
+    "inbound_call.talk": ", разговор {talk_seconds} с",
+    "inbound_call.order": " (по заказу {external_id})",
+    "phone_callback_requested": "Клиент попросил по телефону перезвонить на {requested_number} ({reason})",
     "list.separator": ", ",
     "time.zone": "{time} ({zone})",
     "disposition.confirmed": "подтверждён",
@@ -224,6 +238,12 @@ RU: dict[str, str] = {
     "task_kind.payment_follow_up": "звонок по оплате",
     "task_kind.supervisor_follow_up": "звонок супервизора",
     "task_kind.coaching": "коучинг",
+    "answered_role.owner": "владелец",
+    "answered_role.cover": "заместитель владельца",
+    "answered_role.other": "другой оператор",
+    "callback_reason.pressed_key": "нажал клавишу обратного звонка",
+    "callback_reason.queue_timeout": "слишком долго ждал в очереди",
+    "callback_reason.closed": "звонил, когда магазин не работал",
 }
 
 PHRASES: dict[str, dict[str, str]] = {"ru": RU, "en": EN}

@@ -19,6 +19,8 @@ task_covered              operator_name, task_kind
 task_cover_ended          operator_name, task_kind
 order_reopened            external_id, attempts_before
 confirmed_elsewhere       external_id, channel, reason?
+inbound_call              operator_name, answered_role, wait_seconds, talk_seconds? (once ended), external_id?
+phone_callback_requested  reason, requested_number
 
 Times are ISO 8601 UTC and are shown in the customer's time zone; amounts are decimal strings. A line whose
 parameters are missing (a row written before facts that could not be migrated) is None: show its stored text.
@@ -134,6 +136,16 @@ def _confirmed_elsewhere(p: dict[str, Any], w: _Words) -> str:
     return text + (w("confirmed_elsewhere.reason", reason=p["reason"]) if p.get("reason") else "")
 
 
+def _inbound_call(p: dict[str, Any], w: _Words) -> str:
+    role = w.label("answered_role", p.get("answered_role") or "other")
+    text = w(
+        "inbound_call", operator_name=p["operator_name"] or "—", answered_role=role, wait_seconds=p["wait_seconds"] or 0
+    )
+    if p.get("talk_seconds") is not None:
+        text += w("inbound_call.talk", talk_seconds=p["talk_seconds"])
+    return text + (w("inbound_call.order", external_id=p["external_id"]) if p.get("external_id") else "")
+
+
 _RENDER: dict[str, Callable[[dict[str, Any], _Words], str]] = {
     "order_received": _order_received,
     "order_changed_by_shop": _order_changed_by_shop,
@@ -160,6 +172,12 @@ _RENDER: dict[str, Callable[[dict[str, Any], _Words], str]] = {
     ),
     "order_reopened": lambda p, w: w("order_reopened", external_id=p["external_id"]),
     "confirmed_elsewhere": _confirmed_elsewhere,
+    "inbound_call": _inbound_call,
+    "phone_callback_requested": lambda p, w: w(
+        "phone_callback_requested",
+        requested_number=p["requested_number"],
+        reason=w.label("callback_reason", p["reason"]),
+    ),
 }
 KINDS = frozenset(_RENDER)
 

@@ -1,10 +1,12 @@
 """The one place planning reads workload history from: order arrivals (webhooks and ERP pulls alike),
 attempts per decided order and handle time of outbound calls, and inbound calls.
 
-Inbound calls: notify reports call facts (contracts/telephony.py `call.updated`, issue 14); until
-order_confirm keeps them in a table of its own, `inbound_history` has nothing to read and the plan says
-"no inbound history yet". When that table lands, `inbound_history` is the one function to fill:
-offered_at per interval, and the average of talk + hold + wrap-up seconds of answered calls.
+Inbound calls: notify reports call facts (contracts/telephony.py `telephony_call.updated`, issue 14), kept
+in `inbound_calls` (services/order_confirm/telephony/inbound.py). Every call that reached the shop is demand,
+answered or not, so the forecast counts calls by `offered_at` per interval; the inbound handle time is the
+average talk + hold of answered calls (an inbound call has no disposition, so no wrap-up is measured — the
+same definition as the phone report's AHT). A tenant with no inbound call on record has no inbound history
+and the plan says so.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from services.order_confirm.domain.report_periods import local_midnight
-from services.order_confirm.models import Attempt, Order
-from services.order_confirm.planning.domain.intervals import INTERVALS_PER_DAY, count_per_interval
+from services.order_confirm.models import Attempt, InboundCall, Order
+from services.order_confirm.planning.domain.intervals import count_per_interval
 
 HISTORY_DAYS = 56  # eight weeks: enough for a backtest and a weekly profile, small enough to load quickly
 MEASURE_DAYS = 28  # attempts per order and handle times of the last four weeks
@@ -99,14 +101,28 @@ def outbound_measures(
 
 
 def inbound_recorded(session: Session, tenant_id: int) -> bool:
-    """Whether any inbound call of the tenant is on record; none can be yet (see the module docstring)."""
-    return False
+    """Whether any inbound call of the tenant is on record (then the plan forecasts inbound calls too)."""
+    return (
+        session.exec(select(InboundCall.call_id).where(InboundCall.tenant_id == tenant_id).limit(1)).first() is not None
+    )
 
 
 def inbound_history(session: Session, tenant_id: int, first_day: date, days: int, tz: ZoneInfo) -> InboundHistory:
-    """No inbound call facts are stored in order_confirm yet (see the module docstring)."""
-    available = inbound_recorded(session, tenant_id)
-    return InboundHistory(available=available, per_interval=[0.0] * (days * INTERVALS_PER_DAY), aht_seconds=None)
+    """Calls offered per interval of `days` local days from `first_day`, and their handle time in seconds."""
+    start, end = local_midnight(first_day, tz), local_midnight(first_day + timedelta(days=days), tz)
+    calls = session.exec(
+        select(
+            InboundCall.offered_at, InboundCall.answered_at, InboundCall.talk_seconds, InboundCall.hold_seconds
+        ).where(
+            InboundCall.tenant_id == tenant_id, col(InboundCall.offered_at) >= start, col(InboundCall.offered_at) < end
+        )
+    ).all()
+    handled = [talk + hold for _, answered, talk, hold in calls if answered is not None and talk + hold > 0]
+    return InboundHistory(
+        available=inbound_recorded(session, tenant_id),
+        per_interval=count_per_interval((offered for offered, *_ in calls), first_day, days, tz),
+        aht_seconds=sum(handled) / len(handled) if handled else None,
+    )
 
 
 def actual_orders(session: Session, tenant_id: int, first_day: date, days: int, tz: ZoneInfo) -> list[float]:

@@ -19,5 +19,14 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-# Verifying against this when the login does not exist keeps the timing the same as a wrong password.
-DUMMY_HASH = hash_password("okno-timing-equaliser")
+_dummy: tuple[PasswordHasher, str] | None = None
+
+
+def dummy_hash() -> str:
+    """Verifying against this when the login does not exist keeps the timing the same as a wrong password.
+    Made on first use by the hasher in force (not at import: every process that imports the API, the
+    CLI and the workers included, would pay a production-cost hash at start)."""
+    global _dummy
+    if _dummy is None or _dummy[0] is not _hasher:
+        _dummy = (_hasher, hash_password("okno-timing-equaliser"))
+    return _dummy[1]

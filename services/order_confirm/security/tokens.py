@@ -67,13 +67,43 @@ def read_access_token(token: str, *, secret: str, now: datetime) -> AccessClaims
             },
         )
         expires_at = datetime.fromtimestamp(int(claims["exp"]), tz=now.tzinfo)
-        if claims["typ"] != ACCESS_TOKEN_TYPE or expires_at <= now:
-            raise InvalidToken("The access token has expired; refresh it or log in again.")
-        return AccessClaims(int(claims["sub"]), Role(claims["role"]), str(claims["sid"]), expires_at)
+        if claims["typ"] != ACCESS_TOKEN_TYPE:
+            raise InvalidToken(_EXPIRED)
+        return _unexpired(AccessClaims(int(claims["sub"]), Role(claims["role"]), str(claims["sid"]), expires_at), now)
     except InvalidToken:
         raise
     except (jwt.PyJWTError, ValueError, KeyError, TypeError):
         raise InvalidToken("The access token is not valid.") from None
+
+
+_EXPIRED = "The access token has expired; refresh it or log in again."
+
+
+def _unexpired(claims: AccessClaims, now: datetime) -> AccessClaims:
+    if claims.expires_at <= now:
+        raise InvalidToken(_EXPIRED)
+    return claims
+
+
+class VerifiedTokens:
+    """`read_access_token` that remembers the tokens whose signature it has verified: checking a JWT (HMAC,
+    base64, JSON) costs more CPU than the rest of a claim. A token's claims never change, so remembering
+    them is safe; the expiry is checked against `now` on every read, and whether the login is still open is
+    the caller's check as always. Bounded: forgets everything when full (tokens live 15 minutes)."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = capacity
+        self._known: dict[tuple[str, str], AccessClaims] = {}
+
+    def read(self, token: str, *, secret: str, now: datetime) -> AccessClaims:
+        known = self._known.get((secret, token))
+        if known is not None:
+            return _unexpired(known, now)
+        claims = read_access_token(token, secret=secret, now=now)
+        if len(self._known) >= self.capacity:
+            self._known.clear()
+        self._known[(secret, token)] = claims
+        return claims
 
 
 def new_refresh_token() -> str:

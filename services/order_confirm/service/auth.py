@@ -12,7 +12,7 @@ from services.common.problems import DomainError, Unauthorized
 from services.order_confirm.domain.vocabulary import Role
 from services.order_confirm.models import AuthSession, LoginAttempt, Operator
 from services.order_confirm.security import tokens
-from services.order_confirm.security.passwords import DUMMY_HASH, verify_password
+from services.order_confirm.security.passwords import dummy_hash, verify_password
 from services.order_confirm.service import audit
 from services.order_confirm.settings import OrderConfirmSettings
 
@@ -20,6 +20,7 @@ from services.order_confirm.settings import OrderConfirmSettings
 # not a stolen token: refuse it without ending the login.
 REFRESH_RACE_GRACE = timedelta(seconds=30)
 LOGIN_ENDED = "The login has ended; log in again."
+NO_TOKEN = "Log in and send `Authorization: Bearer <access_token>`."
 
 
 class InvalidCredentials(Unauthorized):
@@ -65,7 +66,7 @@ def login(
     locked = _failures_in_a_row(session, settings, login, client.ip, now) >= settings.lockout_after_failures
     operator = session.exec(select(Operator).where(Operator.login == login).with_for_update()).first()
     # Every path verifies a hash (a dummy one for an unknown login) so they all take the same time.
-    password_ok = verify_password(operator.password_hash if operator else DUMMY_HASH, password)
+    password_ok = verify_password(operator.password_hash if operator else dummy_hash(), password)
     attempt = LoginAttempt(login=login, client_ip=client.ip[:64], succeeded=False, attempted_at=now)
     session.add(attempt)
     if locked or operator is None or not operator.active or not password_ok:
@@ -234,7 +235,7 @@ def logout(session: Session, *, session_id: str, now: datetime) -> None:
 def access_claims(settings: OrderConfirmSettings, *, token: str | None, now: datetime) -> tokens.AccessClaims:
     """What a bearer token says, if its signature and expiry hold; the login session is checked separately."""
     if not token:
-        raise tokens.InvalidToken("Log in and send `Authorization: Bearer <access_token>`.")
+        raise tokens.InvalidToken(NO_TOKEN)
     return tokens.read_access_token(token, secret=settings.jwt_secret, now=now)
 
 

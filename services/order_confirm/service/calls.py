@@ -12,10 +12,11 @@ from services.common.problems import Conflict, Unprocessable
 from services.order_confirm.domain import state_machine
 from services.order_confirm.domain.retry_policy import next_attempt_at
 from services.order_confirm.domain.vocabulary import Disposition, OrderStatus, TaskKind, TaskStatus
-from services.order_confirm.models import Attempt, AuditEntry, Customer, Order, Task, Tenant
+from services.order_confirm.models import Attempt, AuditEntry, Customer, Order, Task
 from services.order_confirm.runtime import OrderConfirmRuntime
 from services.order_confirm.service import audit, outcomes, queue, timeline
 from services.order_confirm.service.attempt_rules import AttemptInput, check_attempt
+from services.order_confirm.service.call_completion import complete_attempt, real_end
 from services.order_confirm.service.policies import tenant_policy
 from services.order_confirm.service.scope import Scope, get_order
 
@@ -162,7 +163,10 @@ def record_attempt(
             operator_id=scope.operator_id,
             started_at=data.started_at or now,
         )
-    attempt.ended_at = data.ended_at or now
+    # A call carried by Okno ended when notify said so; the disposition then closes its wrap-up.
+    carried_end = real_end(session, attempt)
+    attempt.ended_at = carried_end or data.ended_at or now
+    attempt.wrap_up_ended_at = max(now, carried_end) if carried_end else None
     attempt.disposition = data.disposition.value
     attempt.reason_code = data.reason_code
     attempt.comment = data.comment
@@ -180,8 +184,7 @@ def _apply_disposition(
     session: Session, runtime: OrderConfirmRuntime, scope: Scope, order: Order, *, attempt: Attempt, now: datetime
 ) -> None:
     customer = session.get(Customer, order.customer_id)
-    tenant = session.get(Tenant, order.tenant_id)
-    assert customer is not None and tenant is not None
+    assert customer is not None
     disposition = Disposition(attempt.disposition or "")
     queue.close_open_tasks(session, order, now)
     if disposition in NO_CONVERSATION:
@@ -219,7 +222,7 @@ def _apply_disposition(
         actor=scope.operator,
         details={"attempt_id": attempt.id, "disposition": attempt.disposition, "status": order.status},
     )
-    outcomes.call_completed(session, runtime.outbox, attempt, customer, scope.operator, language=tenant.language)
+    complete_attempt(session, runtime.outbox, attempt, now=now)
 
 
 def _no_conversation(

@@ -22,6 +22,7 @@ from services.order_confirm.models import Order, Task
 from services.order_confirm.service.floor import floor_of
 from services.order_confirm.service.queue import queue_query
 from services.order_confirm.service.scope import Scope, visible_tasks
+from services.order_confirm.telephony.floor import phone_floor
 
 # The queue shows at most this many tasks; the stream watches the same window.
 WATCHED_TASKS = 500
@@ -125,6 +126,12 @@ def floor_mark(session: Session, scope: Scope, now: datetime) -> FloorMark:
         ],
         "pool": [[entry.customer.id, entry.open_orders] for entry in state.pool],
         "covers": [[rule.id, rule.owner_id, rule.cover_id] for rule in state.covers],
+        # The live phone (callers waiting, who talks); the longest wait grows by itself and is left out.
+        "phone": [
+            (phone.tenant_id, phone.waiting, phone.oldest_waiting_since)
+            + tuple((talk.operator_id, talk.call_id, talk.on_hold) for talk in phone.talking)
+            for phone in phone_floor(session, scope, now)
+        ],
     }
     encoded = json.dumps(document, sort_keys=True, default=str, separators=(",", ":")).encode()
     team = frozenset(load.operator.id for load in state.operators if load.operator.id is not None)

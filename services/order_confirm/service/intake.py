@@ -7,7 +7,9 @@ orders of one customer are applied one at a time and always land with the same o
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import ColumnElement, false, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -18,8 +20,9 @@ from services.order_confirm.domain.vocabulary import OrderStatus, TaskKind, Task
 from services.order_confirm.models import Customer, Order, Task, Tenant
 from services.order_confirm.service import audit, timeline
 from services.order_confirm.service.order_projection import apply_snapshot, new_order, summary, write_items
-from services.order_confirm.service.ownership import assign_owner
+from services.order_confirm.service.ownership import FRESH_CUSTOMERS, assign_owner
 from services.order_confirm.service.tenancy import get_tenant
+from services.order_confirm.service.transaction_memo import memo
 from services.order_confirm.streams import watch as streams_watch
 
 URGENT_PRIORITY = 100  # same-day / express: called before everything else that is due
@@ -30,7 +33,7 @@ ACTOR = "system:intake"
 
 def receive_snapshot(session: Session, tenant_slug: str, snapshot: OrderSnapshot, *, now: datetime) -> Order | None:
     """Apply one order event; None when it is older than what the projection already holds."""
-    tenant = get_tenant(session, tenant_slug)
+    tenant = tenant_of(session, tenant_slug)
     customer = lock_customer(session, tenant, snapshot, now=now)
     order = session.exec(
         select(Order).where(Order.tenant_id == tenant.id, Order.external_id == snapshot.external_id).with_for_update()
@@ -44,11 +47,18 @@ def receive_snapshot(session: Session, tenant_slug: str, snapshot: OrderSnapshot
     return _update(session, customer, order, snapshot, now=now)
 
 
-def lock_customer(session: Session, tenant: Tenant, snapshot: OrderSnapshot, *, now: datetime) -> Customer:
-    """Find or create the customer (tenant + E.164 phone) and hold their row lock until commit."""
+def tenant_of(session: Session, slug: str) -> Tenant:
+    """The shop, read once per transaction (a batch of snapshots shares one)."""
+    tenants = memo(session, "okno_intake_tenants")
+    found: Tenant = tenants.get(slug) or tenants.setdefault(slug, get_tenant(session, slug))
+    return found
+
+
+def customer_values(tenant: Tenant, snapshot: OrderSnapshot, *, now: datetime) -> dict[str, Any]:
+    """The customer's row as their first order states it (identity: tenant + E.164 phone)."""
     assert tenant.id is not None
     identity = phones.identify(snapshot.customer.phone, tenant.country)
-    values = {
+    return {
         "tenant_id": tenant.id,
         "phone_key": identity.key,
         "phone_e164": identity.e164,
@@ -66,22 +76,36 @@ def lock_customer(session: Session, tenant: Tenant, snapshot: OrderSnapshot, *, 
         "created_at": now,
         "updated_at": now,
     }
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(Customer).values(**values)
+
+
+def lock_customer(session: Session, tenant: Tenant, snapshot: OrderSnapshot, *, now: datetime) -> Customer:
+    """Find or create the customer (tenant + E.164 phone) and hold their row lock until commit."""
+    values = customer_values(tenant, snapshot, now=now)
+    on_postgresql = session.get_bind().dialect.name == "postgresql"
+    insert = (postgresql if on_postgresql else sqlite).insert(Customer).values(**values)
     # One round trip: the conflict's no-op update locks an existing customer's row and returns it, like
     # SELECT ... FOR UPDATE would (it sets no column a trigger or a stream watches). A customer without orders
-    # shows on no console; their first order (ORM, below) wakes the streams.
+    # shows on no console; their first order (ORM, below) wakes the streams. PostgreSQL also says whether
+    # the row is new (no earlier version: xmax = 0), which spares looking for their waiting tasks.
+    inserted: ColumnElement[bool] = literal_column("xmax = 0") if on_postgresql else false()
     upsert = insert.on_conflict_do_update(
         index_elements=["tenant_id", "phone_key"], set_={"updated_at": col(Customer.updated_at)}
-    ).returning(Customer)
+    ).returning(Customer, inserted)
     options = {streams_watch.NOTED: True, "populate_existing": True}
-    customer: Customer = session.scalars(upsert, execution_options=options).one()
-    # The latest order names the customer; an order without an email keeps the one we know.
-    name, email = snapshot.customer.name[:200], snapshot.customer.email or customer.email
+    customer: Customer
+    customer, fresh = session.execute(upsert, execution_options=options).one()
+    if fresh:
+        memo(session, FRESH_CUSTOMERS).setdefault(customer.id, True)
+    name, email = named_by(snapshot, customer.email)
     if (customer.name, customer.email) != (name, email):
         customer.name, customer.email, customer.updated_at = name, email, now
         session.add(customer)
     return customer
+
+
+def named_by(snapshot: OrderSnapshot, known_email: str | None) -> tuple[str, str | None]:
+    """The latest order names the customer; an order without an email keeps the one we know."""
+    return snapshot.customer.name[:200], snapshot.customer.email or known_email
 
 
 def _is_stale(order: Order, snapshot: OrderSnapshot) -> bool:
@@ -98,26 +122,36 @@ def _create(session: Session, customer: Customer, snapshot: OrderSnapshot, *, no
     cancelled = snapshot.event is OrderEventType.CANCELLED
     status = OrderStatus.CANCELLED_BY_SHOP if cancelled else OrderStatus.NEW
     order = new_order(snapshot, tenant_id=customer.tenant_id, customer_id=customer.id, status=status, now=now)
+    received = summary(order)
     if cancelled:
         order.closed_at, order.close_reason = now, OrderStatus.CANCELLED_BY_SHOP.value
+    else:  # inserted awaiting its call (the audit tells new -> awaiting_call below), not updated right after
+        order.status = OrderStatus.AWAITING_CALL.value
     session.add(order)
     session.flush()
     assert order.id is not None
     # Nothing below reads what it writes: the items, timeline events, audit entries, the task and the owner's
     # turn go out in one flush at commit, a multi-row INSERT per table instead of a statement per row.
     with session.no_autoflush:
-        _record_new_order(session, customer, order, snapshot, now=now)
+        _record_new_order(session, customer, order, snapshot, received, now=now)
     return order
 
 
 def _record_new_order(
-    session: Session, customer: Customer, order: Order, snapshot: OrderSnapshot, *, now: datetime
+    session: Session,
+    customer: Customer,
+    order: Order,
+    snapshot: OrderSnapshot,
+    received: dict[str, Any],
+    *,
+    now: datetime,
 ) -> None:
     assert order.id is not None
     write_items(session, order, snapshot, fresh=True)
     timeline.add_event(
         session,
         customer,
+        at_commit=True,
         now=now,
         kind="order_received",
         order_id=order.id,
@@ -126,24 +160,32 @@ def _record_new_order(
     )
     audit.record(
         session,
+        at_commit=True,
         now=now,
         actor=ACTOR,
         action="order.received",
         entity="order",
         entity_id=order.id,
         tenant_id=order.tenant_id,
-        after=summary(order),
+        after=received,
     )
     if snapshot.event is not OrderEventType.CANCELLED:
-        _open_confirmation_task(session, customer, order, now=now, note=None)
+        _open_confirmation_task(session, customer, order, now=now, note=None, before=received["status"])
 
 
 def _open_confirmation_task(
-    session: Session, customer: Customer, order: Order, *, now: datetime, note: str | None
+    session: Session,
+    customer: Customer,
+    order: Order,
+    *,
+    now: datetime,
+    note: str | None,
+    before: str | None = None,
 ) -> Task:
-    """Into the owner's queue, or the pool's if nobody can take the customer yet; the order now awaits a call."""
+    """Into the owner's queue, or the pool's if nobody can take the customer yet; the order now awaits a call.
+    `before`: the status the order had, when the caller already set it awaiting (a fresh order)."""
     owner = assign_owner(session, customer, now=now) if customer.owner_id is None else None
-    before = order.status
+    before = before or order.status
     order.status, order.updated_at = OrderStatus.AWAITING_CALL.value, now
     order.closed_at, order.close_reason = None, None
     task = Task(
@@ -161,6 +203,7 @@ def _open_confirmation_task(
     session.add_all([order, task])
     audit.record(
         session,
+        at_commit=True,
         now=now,
         actor=ACTOR,
         action="order.status_changed",
@@ -182,6 +225,7 @@ def _update(session: Session, customer: Customer, order: Order, snapshot: OrderS
     timeline.add_event(
         session,
         customer,
+        at_commit=True,
         now=now,
         kind="order_changed_by_shop",
         order_id=order.id,
@@ -194,6 +238,7 @@ def _update(session: Session, customer: Customer, order: Order, snapshot: OrderS
         _refresh_open_tasks(session, order)
     audit.record(
         session,
+        at_commit=True,
         now=now,
         actor=ACTOR,
         action="order.changed_by_shop",
@@ -227,6 +272,7 @@ def _cancel(session: Session, customer: Customer, order: Order, snapshot: OrderS
     timeline.add_event(
         session,
         customer,
+        at_commit=True,
         now=now,
         kind="order_cancelled_by_shop",
         order_id=order.id,
@@ -234,6 +280,7 @@ def _cancel(session: Session, customer: Customer, order: Order, snapshot: OrderS
     )
     audit.record(
         session,
+        at_commit=True,
         now=now,
         actor=ACTOR,
         action="order.cancelled_by_shop",

@@ -28,6 +28,14 @@ def order_detail(session: Session, scope: Scope, order_id: int) -> OrderDetail:
     return detail_of(session, order)
 
 
+def detail_after_write(session: Session, order_id: int) -> OrderDetail:
+    """The order the caller has just written, read back without the scope filter: the write may have taken it
+    out of the caller's scope, and they still see what they did."""
+    order = session.get(Order, order_id)
+    assert order is not None
+    return detail_of(session, order)
+
+
 def detail_of(session: Session, order: Order) -> OrderDetail:
     customer = session.get(Customer, order.customer_id)
     assert customer is not None

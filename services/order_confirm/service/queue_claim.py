@@ -4,7 +4,10 @@ On PostgreSQL one statement does everything: it checks the access token's login 
 (the JWT's signature and expiry are checked before, without the database), finds the caller's tenants,
 returns the task a retried claim already holds (same idempotency key) or leases the next due one with
 `FOR UPDATE SKIP LOCKED` (concurrent claims skip each other's rows instead of queueing on them), and joins
-the order and the customer the answer shows. The partial index `ix_tasks_claim` makes the search one range.
+the order and the customer the answer shows, only the columns the answer shows. The partial index
+`ix_tasks_claim` makes the search one range. The statement is built with SQLAlchemy Core once and runs as an
+asyncpg prepared statement in autocommit: SQLAlchemy's per-execution work (a session, result processing, ORM
+objects) cost more CPU than the database spends on the claim.
 SQLite has neither SKIP LOCKED nor data-modifying CTEs; there the same pieces run as three statements inside
 BEGIN IMMEDIATE, which serializes claims anyway. Semantics are those of `queue.claim_next` (the sync path).
 """
@@ -12,6 +15,7 @@ BEGIN IMMEDIATE, which serializes claims anyway. Semantics are those of `queue.c
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,16 +36,16 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.common.db_async import async_transaction, driver_connection
 from services.common.types import UTCDateTime
 from services.order_confirm.domain.vocabulary import Role, TaskStatus
 from services.order_confirm.models import AuthSession, Customer, Operator, Order, Task
 from services.order_confirm.security.tokens import AccessClaims
-from services.order_confirm.service.queue import QueueEntry, lease_is_free
+from services.order_confirm.service.queue import lease_is_free
 from services.order_confirm.service.scope import tasks_of_operator
 from services.order_confirm.streams import watch as streams_watch
 
@@ -49,20 +53,33 @@ WORKER_ROLES = (Role.OPERATOR.value, Role.SUPERVISOR.value)
 _TASK = Task.__table__.c  # type: ignore[attr-defined]
 _ORDER = Order.__table__.c  # type: ignore[attr-defined]
 _CUSTOMER = Customer.__table__.c  # type: ignore[attr-defined]
-_TASK_NAMES, _ORDER_NAMES, _CUSTOMER_NAMES = ([c.name for c in table] for table in (_TASK, _ORDER, _CUSTOMER))
+# What the answer (api/views.QueueItem) shows, plus what joins it and whom the change concerns.
+TASK_COLUMNS = (
+    "id", "tenant_id", "order_id", "customer_id", "kind", "status", "priority", "due_at", "assignee_id",
+    "is_cover", "lease_operator_id", "lease_expires_at", "lease_key", "note",
+)  # fmt: skip
+ORDER_COLUMNS = (
+    "id", "external_id", "status", "version", "urgent", "total_minor", "currency", "delivery_date",
+    "delivery_slot", "attempts_count",
+)  # fmt: skip
+CUSTOMER_COLUMNS = ("id", "name", "phone_e164", "phone_raw", "timezone", "owner_id", "bad_phone")
+
+Answer = Mapping[str, Any]
+"""The leased task's row: `t_<column>` of TASK_COLUMNS, `o_<column>` of ORDER_COLUMNS (all None for a task
+without an order), `c_<column>` of CUSTOMER_COLUMNS."""
 
 
 @dataclass(frozen=True)
 class Claim:
     """What the claim found: the caller's role (None: the login has ended or the account is disabled) and
-    the leased task with its order and customer (None: nothing is due)."""
+    the leased task's answer row (None: nothing is due)."""
 
     role: Role | None
-    entry: QueueEntry | None
+    answer: Answer | None
 
 
 async def claim_next(
-    session: AsyncSession, claims: AccessClaims, now: datetime, *, lease: timedelta, key: str | None
+    engine: AsyncEngine, claims: AccessClaims, now: datetime, *, lease: timedelta, key: str | None
 ) -> Claim:
     params = {
         "operator_id": claims.operator_id,
@@ -72,17 +89,18 @@ async def claim_next(
         "new_key": key or secrets.token_hex(8),
         "key": key,
     }
-    if session.sync_session.get_bind().dialect.name == "postgresql":
-        # One statement is a transaction of its own: autocommit spares the BEGIN and COMMIT round trips.
-        connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        row = (await connection.execute(_STATEMENTS.one_statement(keyed=key is not None), params)).one()
-        claim = _claim(row)
+    if engine.dialect.name == "postgresql":
+        statement = _ON_POSTGRESQL[key is not None]
+        async with engine.connect() as connection, driver_connection(connection) as driver:
+            row = await driver.fetchrow(statement.sql, *statement.arguments(params))
+        claim = Claim(Role(row["role"]) if row["role"] else None, row if row["t_id"] is not None else None)
     else:
-        # Core statements either way: no ORM identity map on the hot path.
-        claim = await _claim_step_by_step(await session.connection(), params)
-    if claim.entry is not None:
-        # A Core write, unseen by the session hook: the caller's queue and their floor row show the lease.
-        streams_watch.note(session.sync_session, claim.entry.task.tenant_id, [claims.operator_id])
+        async with async_transaction(engine) as session:
+            claim = await _claim_step_by_step(await session.connection(), params)
+    if claim.answer is not None:
+        # Committed outside any ORM session, so no session hook saw it: the caller's queue and their floor
+        # row show the lease.
+        streams_watch.announce(engine.sync_engine, claim.answer["t_tenant_id"], [claims.operator_id])
     return claim
 
 
@@ -122,7 +140,7 @@ class _Statements:
     def held(self) -> Select[Any]:
         """The task a retried claim with the same idempotency key already leased."""
         return (
-            select(*_TASK)
+            select(*(_TASK[name] for name in TASK_COLUMNS))
             .where(
                 self.mine,
                 col(Task.lease_operator_id) == self.operator_id,
@@ -146,7 +164,8 @@ class _Statements:
             "lease_expires_at": bindparam("lease_until", type_=UTCDateTime),
             "lease_key": bindparam("new_key", type_=String),
         }
-        return update(Task).where(col(Task.id) == task_id).values(**values).returning(*_TASK)
+        returned = (_TASK[name] for name in TASK_COLUMNS)
+        return update(Task).where(col(Task.id) == task_id).values(**values).returning(*returned)
 
     def one_statement(self, *, keyed: bool) -> Select[Any]:
         return self._one[keyed]
@@ -156,7 +175,8 @@ class _Statements:
         picked = self.next_due(unless_held=held).cte("picked")
         claimed = self.lease(picked.c.id).cte("claimed")
         chosen = union_all(select(claimed), select(held)).subquery("chosen") if held is not None else claimed
-        one_row = select(literal(1).label("one")).subquery("one")
+        # A constant, not `literal(1)`: a bound value the prepared statement's caller would have to send.
+        one_row = select(literal_column("1").label("one")).subquery("one")
         return (
             select(select(self.me.c.role).scalar_subquery().label("role"), *_labelled(chosen.c, _ORDER, _CUSTOMER))
             .select_from(one_row)
@@ -176,10 +196,29 @@ class _Statements:
 
 def _labelled(task: Any, order: Any, customer: Any) -> list[ColumnElement[Any]]:
     return [
-        *(column.label(f"t_{column.name}") for column in task),
-        *(column.label(f"o_{column.name}") for column in order),
-        *(column.label(f"c_{column.name}") for column in customer),
+        *(task[name].label(f"t_{name}") for name in TASK_COLUMNS),
+        *(order[name].label(f"o_{name}") for name in ORDER_COLUMNS),
+        *(customer[name].label(f"c_{name}") for name in CUSTOMER_COLUMNS),
     ]
+
+
+@dataclass(frozen=True)
+class DriverStatement:
+    """A Core statement compiled once for asyncpg: its text, the order of its positional parameters and the
+    values the statement itself binds (`status = 'open'`)."""
+
+    sql: str
+    names: tuple[str, ...]
+    fixed: Mapping[str, Any]
+
+    @classmethod
+    def of(cls, statement: Select[Any]) -> DriverStatement:
+        compiled = statement.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[no-untyped-call]
+        fixed = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
+        return cls(str(compiled), tuple(compiled.positiontup or ()), fixed)
+
+    def arguments(self, params: Mapping[str, Any]) -> list[Any]:
+        return [self.fixed[name] if name in self.fixed else params[name] for name in self.names]
 
 
 async def _claim_step_by_step(connection: AsyncConnection, params: dict[str, Any]) -> Claim:
@@ -194,20 +233,14 @@ async def _claim_step_by_step(connection: AsyncConnection, params: dict[str, Any
             return Claim(Role(role), None)
         await connection.execute(statements.lease_by_id, {**params, "task_id": task_id})
     row = (await connection.execute(statements.answer, {"task_id": task_id})).one()
-    return Claim(Role(role), _entry(row))
-
-
-def _claim(row: Row[Any]) -> Claim:
-    role = Role(row.role) if row.role else None
-    return Claim(role, _entry(row) if row.t_id is not None else None)
-
-
-def _entry(row: Row[Any]) -> QueueEntry:
-    values = row._mapping
-    task = Task(**{name: values[f"t_{name}"] for name in _TASK_NAMES})
-    order = Order(**{name: values[f"o_{name}"] for name in _ORDER_NAMES}) if values["o_id"] is not None else None
-    customer = Customer(**{name: values[f"c_{name}"] for name in _CUSTOMER_NAMES})
-    return QueueEntry(task, order, customer)
+    return Claim(Role(role), row._mapping)
 
 
 _STATEMENTS = _Statements()
+# The claim on PostgreSQL, without (False) and with (True) an idempotency key.
+_ON_POSTGRESQL = {keyed: DriverStatement.of(_STATEMENTS.one_statement(keyed=keyed)) for keyed in (False, True)}
+
+
+def postgresql_statement(*, keyed: bool) -> DriverStatement:
+    """What the claim sends PostgreSQL (bench.queue's baseline sends the very same)."""
+    return _ON_POSTGRESQL[keyed]

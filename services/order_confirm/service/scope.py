@@ -124,10 +124,13 @@ def get_order(session: Session, scope: Scope, order_id: int, *, for_update: bool
 
 def get_operator_in_tenant(session: Session, scope: Scope, operator_id: int, tenant_id: int) -> Operator:
     """An operator who works for `tenant_id`, which the caller must work for too."""
+    if not scope.has_tenant(tenant_id):
+        # Answered without a query: `false()` would swallow the join condition below (a cartesian product).
+        raise NotFound(f"No operator {operator_id}.")
     query = select(Operator).where(
         Operator.id == operator_id,
         col(Operator.active).is_(True),
-        _in_tenants(OperatorTenant.tenant_id, scope) if scope.has_tenant(tenant_id) else false(),
+        _in_tenants(OperatorTenant.tenant_id, scope),
         OperatorTenant.operator_id == Operator.id,
         OperatorTenant.tenant_id == tenant_id,
     )

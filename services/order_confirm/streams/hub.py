@@ -1,7 +1,8 @@
 """One subscriber per API process (per event loop) fans wake-ups out to the open streams they concern.
 
 Each open stream holds a `Subscription`: the operator it serves, and for a supervisor or admin the floor it
-shows (tenants and team). A wake-up sets the subscription's flags (`queue`, `floor`) and its asyncio event;
+shows (tenants and team). A wake-up sets the subscription's flags (`queue`, `floor`, `call`: the operator's
+own current call) and its asyncio event;
 the stream reads the database only then. Whenever the subscriber (re)subscribes, every stream is woken,
 since wake-ups published while it was away are lost.
 """
@@ -34,12 +35,14 @@ class Subscription:
         self.team: frozenset[int] | None = None
         self.queue = False
         self.floor = False
+        self.call = False
         self.event = asyncio.Event()
 
-    def wake(self, *, queue: bool, floor: bool) -> None:
+    def wake(self, *, queue: bool, floor: bool, call: bool = False) -> None:
         self.queue = self.queue or queue
         self.floor = self.floor or (floor and self.watches_floor)
-        if self.queue or self.floor:
+        self.call = self.call or call
+        if self.queue or self.floor or self.call:
             self.event.set()
 
     def in_tenant(self, tenant: int | None) -> bool:
@@ -116,6 +119,9 @@ class StreamHub:
         for operator_id in wakeup.operators:
             for subscription in self.by_operator.get(operator_id, ()):
                 subscription.wake(queue=True, floor=False)
+        for operator_id in wakeup.calls:
+            for subscription in self.by_operator.get(operator_id, ()):
+                subscription.wake(queue=False, floor=False, call=True)
         for subscription in self.floors:
             if subscription.concerned_floor(wakeup):
                 subscription.wake(queue=False, floor=True)
@@ -124,7 +130,7 @@ class StreamHub:
         self.resyncs += 1
         for subscriptions in self.by_operator.values():
             for subscription in subscriptions:
-                subscription.wake(queue=True, floor=True)
+                subscription.wake(queue=True, floor=True, call=True)
 
     async def _listen(self) -> None:
         while True:

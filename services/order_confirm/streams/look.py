@@ -1,8 +1,9 @@
-"""A stream's read, on the async engine: the login, the caller's scope, then the queue and (supervisors and
-admins) the floor, compared with what the stream last told its client.
+"""A stream's read, on the async engine: the login, the caller's scope, then the queue, the operator's own
+current call and (supervisors and admins) the floor, compared with what the stream last told its client.
 
 The login is checked on every read, as on every request; a read costs two statements for a queue (login and
-tenants in one, the queue in the other) plus the floor summary when that is due. On PostgreSQL a read runs in
+tenants in one, the queue in the other), one for the current call when a call fact woke it (streams/calls.py),
+plus the floor summary when that is due. On PostgreSQL a read runs in
 autocommit mode: it only reads, so it spares the BEGIN and COMMIT round trips.
 """
 
@@ -23,6 +24,7 @@ from services.order_confirm.security.tokens import AccessClaims, InvalidToken
 from services.order_confirm.service import events
 from services.order_confirm.service.auth import LOGIN_ENDED
 from services.order_confirm.service.scope import Scope
+from services.order_confirm.streams.calls import CallMark, call_mark, current_call_query
 
 Event = tuple[str, dict[str, object]]
 FLOOR_ROLES = (Role.SUPERVISOR.value, Role.ADMIN.value)
@@ -35,6 +37,8 @@ class Seen:
 
     queue: dict[int, events.TaskMark] | None = None
     floor: events.FloorMark | None = None
+    call: CallMark | None = None  # the operator's current call (or the one that just ended); None: no call
+    call_read: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,14 @@ class Found:
 
 
 async def read(
-    engine: AsyncEngine, claims: AccessClaims, seen: Seen, now: datetime, *, queue: bool, floor: bool
+    engine: AsyncEngine,
+    claims: AccessClaims,
+    seen: Seen,
+    now: datetime,
+    *,
+    queue: bool,
+    floor: bool,
+    call: bool = False,
 ) -> Found:
     """Read what is due and update `seen`; the events describe what changed since the last read."""
     if claims.expires_at <= now:
@@ -60,12 +71,26 @@ async def read(
             if seen.queue is not None and (change := events.queue_change(seen.queue, marks)):
                 found.events.append(("queue", {**change.as_json()}))
             seen.queue = marks
+        if call:
+            await _read_call(session, claims.operator_id, seen, found)
         if floor and events.watches_floor(scope):
             mark = await session.run_sync(_floor_mark, scope, now)
             if seen.floor is not None and mark.digest != seen.floor.digest:
                 found.events.append(("floor", {}))
             seen.floor = mark
         return found
+
+
+async def _read_call(session: AsyncSession, operator_id: int, seen: Seen, found: Found) -> None:
+    query = current_call_query(operator_id, seen.call)
+    current = call_mark((await (await session.connection()).execute(query)).first())
+    if seen.call_read and current != seen.call:
+        found.events.append(("call", call_event(current)))
+    seen.call, seen.call_read = current, True
+
+
+def call_event(current: CallMark | None) -> dict[str, object]:
+    return {"call": current.as_json() if current is not None else None}
 
 
 def _floor_mark(session: OrmSession, scope: Scope, now: datetime) -> events.FloorMark:

@@ -4,6 +4,9 @@ When a stream reads (`Pace`):
 - its queue: after a wake-up for its operator, but at most once per `events_coalesce_seconds` (a burst of
   changes costs one read); when the access token expires (the read ends the stream with `reauth`); and after
   `events_safety_poll_seconds` without a read, for changes nobody announced;
+- the operator's own current call (the softphone bar's `call` event): after a call fact woke it, at most once
+  per `events_coalesce_seconds`, and with the safety poll; `ready` carries it too, so a console that
+  reconnects follows the call it may have missed;
 - its floor (supervisors, admins): after a wake-up for its team or tenant, at most once per
   `events_floor_seconds` (the summary costs far more than a queue); when a task falls due or a call's lease
   runs out (the floor changes although nothing is written); and with the safety poll.
@@ -39,6 +42,7 @@ class Pace:
     safety: float
     last_queue: float = -math.inf
     last_floor: float = -math.inf
+    last_call: float = -math.inf
     token_ends_at: float = math.inf
     floor_changes_at: float = math.inf
 
@@ -46,6 +50,12 @@ class Pace:
         moments = [self.last_queue + self.safety, self.token_ends_at]
         if subscription.queue:
             moments.append(self.last_queue + self.coalesce)
+        return min(moments)
+
+    def call_due(self, subscription: Subscription) -> float:
+        moments = [self.last_call + self.safety]
+        if subscription.call:
+            moments.append(self.last_call + self.coalesce)
         return min(moments)
 
     def floor_due(self, subscription: Subscription) -> float:
@@ -81,20 +91,21 @@ class Stream:
     async def first_read(self) -> None:
         """Authenticate (a bad token is a plain 401 before the stream starts) and record what `ready` stands for.
         The subscription exists already, so nothing that commits meanwhile is missed."""
-        await self._read(queue=True, floor=True)
+        await self._read(queue=True, floor=True, call=True)
 
-    async def _read(self, *, queue: bool, floor: bool) -> list[look.Event]:
+    async def _read(self, *, queue: bool, floor: bool, call: bool) -> list[look.Event]:
         now_mono = time.monotonic()
         subscription = self.subscription
         if queue:
             subscription.queue, self.pace.last_queue = False, now_mono
+        if call:
+            subscription.call, self.pace.last_call = False, now_mono
         if floor:
             subscription.floor, self.pace.last_floor = False, now_mono
         now = self.runtime.clock()
         async with self.hub.reading():
-            found = await look.read(
-                self.runtime.async_engines.current(), self.claims, self.seen, now, queue=queue, floor=floor
-            )
+            engine = self.runtime.async_engines.current()
+            found = await look.read(engine, self.claims, self.seen, now, queue=queue, floor=floor, call=call)
         subscription.tenants = found.scope.tenant_ids
         self.pace.token_ends_at = now_mono + _seconds_until(self.claims.expires_at, now)
         if floor and self.seen.floor is not None:
@@ -109,17 +120,19 @@ class Stream:
         ends_at = time.monotonic() + settings.events_stream_seconds
         next_heartbeat = time.monotonic() + heartbeat
         try:
-            yield f"retry: {RECONNECT_MS}\n" + frame("ready", {})
+            # `ready` carries the current call: a console that reconnects resyncs its softphone bar with it.
+            yield f"retry: {RECONNECT_MS}\n" + frame("ready", look.call_event(self.seen.call))
             while (now := time.monotonic()) < ends_at:
                 queue_at, floor_at = self.pace.queue_due(self.subscription), self.pace.floor_due(self.subscription)
-                if min(queue_at, floor_at) > now:
-                    await self.subscription.wait(min(queue_at, floor_at, next_heartbeat, ends_at) - now)
+                call_at = self.pace.call_due(self.subscription)
+                if min(queue_at, floor_at, call_at) > now:
+                    await self.subscription.wait(min(queue_at, floor_at, call_at, next_heartbeat, ends_at) - now)
                     if time.monotonic() >= next_heartbeat:
                         yield ": keep-alive\n\n"
                         next_heartbeat = time.monotonic() + heartbeat
                     continue
                 try:
-                    found = await self._read(queue=queue_at <= now, floor=floor_at <= now)
+                    found = await self._read(queue=queue_at <= now, floor=floor_at <= now, call=call_at <= now)
                 except Unauthorized as ended:
                     yield frame("reauth", {"detail": ended.detail})
                     return

@@ -7,7 +7,7 @@ whose queues show them (one query, only for orders whose tasks did not change in
 and `after_commit` hands one note to the wake-up channel; a rollback forgets it. A bulk statement on one of
 these tables (`session.execute(update(Task)...)`) cannot be attributed and wakes every stream, unless its
 code says whom it concerns with `note()` and the `NOTED` execution option; code that writes through a bare
-connection (the claim) calls `note()` itself.
+connection calls `note()` itself, and what commits outside any session (the claim) calls `announce()`.
 """
 
 from __future__ import annotations
@@ -94,9 +94,26 @@ def pending(session: OrmSession) -> Pending:
     return found
 
 
-def note(session: OrmSession, tenant: int | None, operators: Iterable[int | None], *, floor: bool = False) -> None:
-    """Declare a change made without the ORM (Core statements on a connection): published after commit."""
-    pending(session).wakeups.add(tenant, operators, floor=floor)
+def note(
+    session: OrmSession,
+    tenant: int | None,
+    operators: Iterable[int | None],
+    *,
+    floor: bool = False,
+    calls: Iterable[int | None] = (),
+) -> None:
+    """Declare a change made without the ORM (Core statements on a connection), or one of a table the hook
+    does not watch (`calls`: operators whose own current call changed): published after commit."""
+    pending(session).wakeups.add(tenant, operators, floor=floor, calls=calls)
+
+
+def announce(engine: Engine, tenant: int | None, operators: Iterable[int | None]) -> None:
+    """Publish a change already committed outside any ORM session (the claim's one autocommit statement)."""
+    channel = channel_for(engine)
+    if channel is not None:  # no runtime in this process: streams' safety poll catches up
+        wakeups = Wakeups()
+        wakeups.add(tenant, operators)
+        channel.publish(wakeups.encode())
 
 
 def _history(obj: Any, name: str) -> list[Any] | None:
@@ -191,7 +208,7 @@ def _resolve_orders(session: OrmSession, into: Wakeups, orders: dict[int, int | 
         .where(col(Order.id).in_(sorted(orders)))
     )
     found: set[int] = set()
-    for order_id, owner_id, assignee_id, lease_by in session.connection().execute(query).tuples():
+    for order_id, owner_id, assignee_id, lease_by in session.connection().execute(query):
         found.add(order_id or 0)
         into.add(orders.get(order_id or 0), [owner_id, assignee_id, lease_by], floor=owner_id is None)
     for order_id in orders.keys() - found:  # deleted meanwhile

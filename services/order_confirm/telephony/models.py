@@ -10,13 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint, text
 from sqlmodel import Field
 
 from services.common.types import json_field, utc_field
 from services.order_confirm.models.base import OrderConfirmModel
 
 CALL_ID_LENGTH = 36  # a UUID's text form
+# An operator's live calls (the softphone bar's current call, streams/calls.py): a partial index stays as
+# small as the calls in progress, however long each operator's call history grows.
+LIVE_CALL = text("state <> 'ended'")
 
 
 class TelephonySettings(OrderConfirmModel, table=True):
@@ -77,7 +80,10 @@ class OutboundCall(OrderConfirmModel, table=True):
     """An operator's call to a customer for one attempt, as notify last reported it."""
 
     __tablename__ = "outbound_calls"
-    __table_args__ = (Index("ix_outbound_calls_tenant_offered", "tenant_id", "offered_at"),)
+    __table_args__ = (
+        Index("ix_outbound_calls_tenant_offered", "tenant_id", "offered_at"),
+        Index("ix_outbound_calls_live_operator", "operator_id", postgresql_where=LIVE_CALL, sqlite_where=LIVE_CALL),
+    )
 
     call_id: str = Field(primary_key=True, max_length=CALL_ID_LENGTH)
     tenant_id: int = Field(foreign_key="tenants.id")
@@ -105,7 +111,10 @@ class InboundCall(OrderConfirmModel, table=True):
     after how long. Service level, abandonment, speed of answer and the planning forecast read this table."""
 
     __tablename__ = "inbound_calls"
-    __table_args__ = (Index("ix_inbound_calls_tenant_offered", "tenant_id", "offered_at"),)
+    __table_args__ = (
+        Index("ix_inbound_calls_tenant_offered", "tenant_id", "offered_at"),
+        Index("ix_inbound_calls_live_operator", "operator_id", postgresql_where=LIVE_CALL, sqlite_where=LIVE_CALL),
+    )
 
     call_id: str = Field(primary_key=True, max_length=CALL_ID_LENGTH)
     tenant_id: int = Field(foreign_key="tenants.id")

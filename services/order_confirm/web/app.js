@@ -6,8 +6,12 @@ import { activeShortcuts, keyLabel, useShortcuts } from "./lib/keys.js";
 import { liveState, startLive } from "./lib/live.js";
 import { matchPath, navigate, route } from "./lib/router.js";
 import { useObservable } from "./lib/store.js";
+import { SoftphoneBar } from "./components/softphone-bar.js";
+import { startSoftphone, stopSoftphone } from "./lib/softphone/index.js";
 import { LoginPage } from "./pages/login.js";
 import { PAGES } from "./pages/registry.js";
+
+const PHONE_ROLES = ["operator", "supervisor"];
 
 function pagesFor(role) {
   return PAGES.filter((page) => page.roles.includes(role));
@@ -41,12 +45,22 @@ function Shell({ current }) {
   const active = PAGES.map((page) => ({ page, params: matchPath(page.pattern, path) })).find(
     ({ page, params }) => params && page.roles.includes(role),
   );
+  // Read the hash again when the effect runs: it may have moved on since this render (a link followed
+  // straight after signing in), and the stale render must not send the operator back to the first page.
   useEffect(() => {
-    if (!active && pages.length) navigate(pages[0].href);
+    const now = location.hash.slice(1) || "/";
+    const reachable = PAGES.some((page) => page.roles.includes(role) && matchPath(page.pattern, now));
+    if (!reachable && pages.length) navigate(pages[0].href);
   }, [path, role]);
   useEffect(() => {
     startLive();
   }, [current.operator.id]);
+  // Whoever talks to customers gets a line (the softphone registers the operator's client identity).
+  useEffect(() => {
+    if (!PHONE_ROLES.includes(role)) return undefined;
+    startSoftphone();
+    return stopSoftphone;
+  }, [current.operator.id, role]);
   useShortcuts([
     { key: "?", label: t("keys.help"), run: () => setHelp((open) => !open) },
     ...pages.filter((p) => p.key && p.href).map((p) => ({ key: p.key, label: t(p.label), run: () => navigate(p.href) })),
@@ -74,6 +88,7 @@ function Shell({ current }) {
       <span class="who" data-testid="who">${current.operator.name} · ${t(`role.${role}`)}</span>
       <button class="link" onClick=${() => logout()} data-testid="logout">${t("action.logout")}</button>
     </header>
+    <${SoftphoneBar} />
     <main>
       ${Page ? html`<${Page} params=${active.params} me=${current} />` : html`<p class="empty">${t("nav.nothing")}</p>`}
     </main>

@@ -20,6 +20,7 @@ from services.order_confirm import app as order_confirm_app
 from services.order_confirm.domain.vocabulary import Role
 from services.order_confirm.models import Task
 from services.order_confirm.security.tokens import issue_access_token, read_access_token
+from services.order_confirm.settings import OrderConfirmSettings
 from tests.common.private_redis import PrivateRedis
 from tests.order_confirm.console.live import Event, Replica, next_event, quiet, replica_with_streams, streams_to
 from tests.order_confirm.workflow.world import add_operator, add_order, add_tenant, mint_headers
@@ -29,6 +30,7 @@ from tests.support import live_server
 # machine some slack; bench/console_events.py measures the real latency.)
 FRESH_SECONDS = 1.5
 FLOOR_SECONDS = 0.5
+COALESCE_SECONDS = OrderConfirmSettings.model_fields["events_coalesce_seconds"].default
 # No safety poll within a test: every read a test sees was woken by the commit that made it.
 REPLICA = {"events_safety_poll_seconds": "600", "events_floor_seconds": str(FLOOR_SECONDS)}
 
@@ -94,8 +96,12 @@ def test_an_idle_stream_sends_no_sql_and_a_burst_of_changes_costs_one_read(
         cost_of_one = before - idle_from
 
         # Ten orders committed one after another: op0's stream reads far fewer than ten times, and what it
-        # reports covers all ten. (The replica runs with the default coalescing settings.)
+        # reports covers all ten. (The replica runs with the default coalescing settings.) A stream reads at
+        # most once per coalescing period, so a burst that a loaded machine stretches over several periods
+        # may cost a read per period: the bound follows the burst's own length, 3 reads for a quick one.
+        burst_started = time.monotonic()
         burst = [add_order(engine, tenant, operators["op0"], now=now) for _ in range(10)]
+        periods = (time.monotonic() - burst_started) / COALESCE_SECONDS
         added: list[dict[str, int]] = []
         while len(added) < len(burst):
             name, data, _ = next_event(opened["op0"])
@@ -103,7 +109,7 @@ def test_an_idle_stream_sends_no_sql_and_a_burst_of_changes_costs_one_read(
             added += data["added"]
         assert sorted(ref["task_id"] for ref in added) == sorted(order.task_id for order in burst)
         cost_of_burst = replica.settled_statements() - before
-        assert cost_of_burst <= 3 * cost_of_one, (cost_of_burst, cost_of_one)
+        assert cost_of_burst <= max(3, 2 + int(periods)) * cost_of_one, (cost_of_burst, cost_of_one, periods)
         for login in logins[1:]:
             assert quiet(opened[login], 0.1) == []  # nothing of op0's reached the others
 

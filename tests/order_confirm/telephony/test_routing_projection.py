@@ -89,7 +89,7 @@ def test_first_settings_send_the_shops_projection_and_every_later_change_follows
     line = api.put(
         "/api/v1/me/telephony-line", json={"line": "phone", "phone_number": "8 916 555-44-33"}, headers=anna_headers
     )
-    assert line.json() == {"line": "phone", "phone_number": "+79165554433"}
+    assert line.json() == {"line": "phone", "phone_number": "+79165554433", "telephony": True}
     [(_, _, on_phone)] = outbox.new()
     assert (on_phone["line"], on_phone["phone_number"], on_phone["status"]) == ("phone", "+79165554433", "available")
     assert on_phone["revision"] > presence[anna].revision

@@ -76,8 +76,14 @@ def _seed(url: str, now: datetime) -> None:
 
 async def _tab(http: httpx.AsyncClient, headers: dict[str, str], outcomes: list[int | str]) -> None:
     for n in range(CLAIMS_PER_TAB):
+        claim = {**headers, "Idempotency-Key": f"{id(headers)}-{n}"}
         try:
-            answer = await http.post("/api/v1/queue/next", headers={**headers, "Idempotency-Key": f"{id(headers)}-{n}"})
+            try:
+                answer = await http.post("/api/v1/queue/next", headers=claim)
+            except (httpx.NetworkError, httpx.RemoteProtocolError):
+                # A keep-alive connection the server closed as the request went out: a browser sends it again,
+                # and the same Idempotency-Key makes that safe (a double lease would still fail below).
+                answer = await http.post("/api/v1/queue/next", headers=claim)
         except httpx.HTTPError as error:
             outcomes.append(type(error).__name__)
             return  # a stuck server fails the test in one timeout, not one per claim

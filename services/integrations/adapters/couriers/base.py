@@ -1,6 +1,6 @@
 """The courier capability: quote today's windows, create a shipment, read its status.
 
-Service code depends on this Protocol only; `adapters.couriers.courier_for` picks the provider.
+Service code depends on these Protocols only; `adapters.couriers.providers` picks the provider.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from contracts.http.same_day import SameDayOrder, SameDaySlot
+from services.integrations.adapters.webhooks import InboundWebhook
 
 
 class CourierError(Exception):
@@ -54,3 +55,16 @@ class Courier(Protocol):
         """Hand the order over; `reference` is our idempotency key (one shipment per payment link)."""
 
     def shipment_status(self, provider_ref: str) -> ShipmentState: ...
+
+
+@dataclass(frozen=True)
+class CourierEvent:
+    provider_ref: str  # the courier's id of the shipment (`Shipment.provider_ref`)
+    # As the webhook tells it. Couriers do not sign webhooks (CDEK), so the service re-reads the status
+    # from the courier's API before it trusts anything.
+    reported: ShipmentState
+
+
+class CourierEvents(Protocol):
+    def parse(self, webhook: InboundWebhook) -> CourierEvent | None:
+        """The shipment a webhook reports on; None for notification types that are not a shipment's status."""

@@ -17,12 +17,14 @@ import httpx
 from contracts.http.same_day import SameDayOrder, SameDaySlot
 from services.integrations.adapters.couriers.base import (
     CourierError,
+    CourierEvent,
     CourierRejected,
     Price,
     ShipmentAccepted,
     ShipmentState,
 )
 from services.integrations.adapters.couriers.config import CdekConfig
+from services.integrations.adapters.webhooks import InboundWebhook
 
 _TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 # Refresh a little before CDEK's `expires_in` so a token never dies between our check and its use.
@@ -88,6 +90,12 @@ def status_from_webhook(body: dict[str, Any]) -> tuple[str, ShipmentState] | Non
         attributes.get("cdek_number"),
     )
     return str(body["uuid"]), state
+
+
+class CdekEvents:
+    def parse(self, webhook: InboundWebhook) -> CourierEvent | None:
+        parsed = status_from_webhook(webhook.json_object())
+        return CourierEvent(*parsed) if parsed else None
 
 
 class CdekCourier:

@@ -9,6 +9,7 @@ Paths: `Поле`, `Поле/Вложенное`, and `ТабличнаяЧас�
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -80,16 +81,25 @@ def read_path(entity: dict[str, Any] | None, path: str | None) -> Any:
     if entity is None or not path:
         return None
     value: Any = entity
-    for part in path.split("/"):
+    for name, field, expected in _steps(path):
         if value is None:
             return None
-        name, _, condition = part.partition("[")
         value = value.get(name) if isinstance(value, dict) else None
-        if condition:
-            field, _, expected = condition.rstrip("]").partition("=")
+        if field is not None:
             rows = value if isinstance(value, list) else []
             value = next((row for row in rows if str(row.get(field)) == expected), None)
     return value
+
+
+@functools.cache
+def _steps(path: str) -> tuple[tuple[str, str | None, str], ...]:
+    """A path parsed once (a pull reads a dozen paths per document): (name, condition field, expected value)."""
+    steps = []
+    for part in path.split("/"):
+        name, _, condition = part.partition("[")
+        field, _, expected = condition.rstrip("]").partition("=")
+        steps.append((name, field if condition else None, expected))
+    return tuple(steps)
 
 
 def top_level_names(*paths: str | None) -> set[str]:

@@ -7,25 +7,24 @@ from typing import Any
 
 from services.common import safe_json
 from services.integrations.adapters.payments.base import (
+    InvalidEventSignature,
     NewPayment,
     PaymentProviderError,
     PaymentRejected,
     ProviderPayment,
+    ProviderPaymentEvent,
     ProviderStatus,
 )
 from services.integrations.adapters.payments.config import StripeConfig
+from services.integrations.adapters.webhooks import InboundWebhook
 
 SIGNATURE_TOLERANCE_SECONDS = 300
 # Stripe refuses a Checkout Session that expires sooner than 30 minutes after creation.
 MIN_SESSION_SECONDS = 30 * 60 + 30
 
 
-class InvalidSignature(Exception):
-    pass
-
-
 def verify_event(config: StripeConfig, payload: bytes, signature: str | None) -> dict[str, Any]:
-    """The event, if `Stripe-Signature` proves it came from Stripe within the tolerance; else InvalidSignature."""
+    """The event, if `Stripe-Signature` proves it came from Stripe within the tolerance; else InvalidEventSignature."""
     import stripe  # the SDK costs ~27 MB: imported where it is used, not when the service starts
 
     try:
@@ -33,7 +32,7 @@ def verify_event(config: StripeConfig, payload: bytes, signature: str | None) ->
             payload, signature, config.webhook_secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
         )
     except (stripe.SignatureVerificationError, ValueError) as error:
-        raise InvalidSignature(str(error)) from error
+        raise InvalidEventSignature(f"Stripe-Signature rejected: {error}") from error
     # Parsed here rather than by the SDK (`construct_event`), whose json.loads has no depth bound.
     event = safe_json.loads(payload)
     if not isinstance(event, dict):
@@ -47,6 +46,32 @@ def session_status(session: dict[str, Any]) -> ProviderStatus:
     if session.get("status") == "complete" and session.get("payment_status") in ("paid", "no_payment_required"):
         return "succeeded"
     return "pending"
+
+
+class StripeEvents:
+    """Stripe's events are signed, so a Checkout Session in one is trusted as sent."""
+
+    route = "stripe"
+
+    def __init__(self, config: StripeConfig) -> None:
+        self.config = config
+
+    def parse(self, webhook: InboundWebhook) -> ProviderPaymentEvent:
+        event = verify_event(self.config, webhook.body, webhook.headers.get("stripe-signature"))
+        event_type = str(event.get("type", ""))
+        session_object: dict[str, Any] = (event.get("data") or {}).get("object") or {}
+        payment: ProviderPayment | None = None
+        if event_type.startswith("checkout.session.") and session_object.get("id"):
+            payment = from_session(session_object)
+            if event_type == "checkout.session.async_payment_failed":
+                payment = ProviderPayment(payment.payment_id, "canceled", payment.amount_minor, payment.currency)
+        return ProviderPaymentEvent(
+            event_id=str(event.get("id")),
+            event_type=event_type,
+            payload=event,
+            payment_id=payment.payment_id if payment else None,
+            payment=payment,
+        )
 
 
 class StripeCheckout:

@@ -14,13 +14,17 @@ import httpx
 
 from services.common.money import from_minor, to_minor
 from services.integrations.adapters.payments.base import (
+    MalformedEvent,
     NewPayment,
     PaymentProviderError,
     PaymentRejected,
     ProviderPayment,
+    ProviderPaymentEvent,
     ProviderStatus,
+    UntrustedSender,
 )
 from services.integrations.adapters.payments.config import YooKassaConfig
+from services.integrations.adapters.webhooks import InboundWebhook
 
 _TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 _STATUS: dict[str, ProviderStatus] = {
@@ -50,6 +54,27 @@ def from_notification_network(address: str) -> bool:
     except ValueError:
         return False
     return any(ip in network for network in NOTIFICATION_NETWORKS)
+
+
+class YooKassaEvents:
+    """YooKassa does not sign notifications: one names a payment, whose status is then read from the API."""
+
+    route = "yookassa"
+
+    def __init__(self, config: YooKassaConfig) -> None:
+        self.config = config
+
+    def parse(self, webhook: InboundWebhook) -> ProviderPaymentEvent:
+        client_ip = webhook.client_ip
+        if self.config.check_source_ip and not from_notification_network(client_ip or ""):
+            raise UntrustedSender(f"{client_ip} is not one of YooKassa's notification addresses.")
+        body = webhook.json_object()
+        event_type = body.get("event")
+        payment_id = (body.get("object") or {}).get("id")
+        if body.get("type") != "notification" or not isinstance(event_type, str) or not isinstance(payment_id, str):
+            raise MalformedEvent("Expected a YooKassa notification with `event` and `object.id`.")
+        # Notifications carry no id; the (payment, event) pair repeats exactly when one is redelivered.
+        return ProviderPaymentEvent(f"{payment_id}:{event_type}", event_type, body, payment_id=payment_id)
 
 
 class YooKassa:

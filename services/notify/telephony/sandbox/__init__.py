@@ -35,9 +35,11 @@ def sandbox_telephony(runtime: Runtime[NotifySettings]) -> Telephony:
         softphone_url=base + SOFTPHONE_PATH,
     )
     rest = rest_client(credentials.account_sid, credentials.auth_token, base + REST_PATH)
+    calls = SandboxCalls(runtime.engine)
     return Telephony(
         provider="sandbox",
-        calls=SandboxCalls(),
+        calls=calls,
+        control=calls,
         sms=SandboxSms(),
         tokens=tokens,
         recordings=TwilioRecordings(

@@ -22,9 +22,11 @@ def twilio_telephony(settings: NotifySettings) -> Telephony:
         settings.twilio_api_key_secret or "",
         settings.twilio_twiml_app_sid or "",
     )
+    calls = TwilioCalls(client, settings.twilio_from_number)
     return Telephony(
         provider="twilio",
-        calls=TwilioCalls(client, settings.twilio_from_number),
+        calls=calls,
+        control=calls,
         sms=TwilioSms(client, settings.twilio_from_number),
         tokens=tokens,
         recordings=TwilioRecordings(client, account_sid, auth_token, settings.twilio_api_base_url),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from twilio.rest import Client
+from typing import TYPE_CHECKING
 
 from services.notify.telephony.base import CallRejected, OutboundCall, TelephonyUnavailable
 from services.notify.telephony.twilio.rest import twilio_errors
+
+if TYPE_CHECKING:  # the SDK's REST client (and requests) loads only where a client is built (rest.py)
+    from twilio.rest import Client
 
 
 class TwilioCalls:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import httpx
-from twilio.rest import Client
 
 from services.notify.telephony.base import (
     ByteRange,
@@ -21,6 +21,9 @@ from services.notify.telephony.base import (
     TelephonyUnavailable,
 )
 from services.notify.telephony.twilio.rest import API_BASE_URL, twilio_errors
+
+if TYPE_CHECKING:  # the SDK's REST client (and requests) loads only where a client is built (rest.py)
+    from twilio.rest import Client
 
 CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
@@ -39,7 +42,7 @@ class TwilioRecordings:
 
     def fetch(self, recording_sid: str, byte_range: ByteRange | None) -> RecordingAudio:
         http = httpx.Client(auth=self.auth, timeout=_TIMEOUT, follow_redirects=True)
-        headers = {"Range": _range_header(byte_range)} if byte_range else {}
+        headers = {"Range": byte_range.header()} if byte_range else {}
         url = f"{self.base}/{recording_sid}.{self.media}"
         try:
             response = http.send(http.build_request("GET", url, headers=headers), stream=True)
@@ -83,20 +86,12 @@ class TwilioRecordings:
             return RecordingAudio(
                 content_type, total, 0, total - 1, response.iter_bytes(CHUNK), False, [response, http]
             )
-        first, last = _bounds(byte_range, total)
+        bounds = byte_range.within(total)
+        if bounds is None:
+            raise RangeNotSatisfiable(total)
+        first, last = bounds
         chunks = _cut(response.iter_bytes(CHUNK), first, last)
         return RecordingAudio(content_type, total, first, last, chunks, True, [response, http])
-
-
-def _range_header(byte_range: ByteRange) -> str:
-    return f"bytes={byte_range.first}-{'' if byte_range.last is None else byte_range.last}"
-
-
-def _bounds(byte_range: ByteRange, total: int) -> tuple[int, int]:
-    last = total - 1 if byte_range.last is None else min(byte_range.last, total - 1)
-    if byte_range.first >= total or last < byte_range.first:
-        raise RangeNotSatisfiable(total)
-    return byte_range.first, last
 
 
 def _cut(chunks: Iterator[bytes], first: int, last: int) -> Iterator[bytes]:

@@ -1,4 +1,5 @@
-"""The voice steps as TwiML, built with Twilio's `VoiceResponse` (never by string concatenation).
+"""The voice steps as TwiML: the common steps written as escaped text (twiml_text.py, the survey's hot path),
+the rest built with Twilio's `VoiceResponse`.
 
 The sandbox simulator plays Twilio, so it runs this same markup.
 """
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Client, Dial, Gather, VoiceResponse
 
+from services.notify.telephony.twilio.twiml_text import plain_document
 from services.notify.telephony.voice import (
     AskDigits,
     Bridge,
@@ -32,10 +34,18 @@ class TwimlMarkup:
     media_type = "application/xml"
 
     def render(self, steps: Sequence[VoiceStep]) -> str:
-        response = VoiceResponse()
-        for step in steps:
-            _append(response, step)
-        return str(response)
+        plain = plain_document(steps)
+        if plain is not None:
+            return plain
+        return library_document(steps)
+
+
+def library_document(steps: Sequence[VoiceStep]) -> str:
+    """`steps` through Twilio's `VoiceResponse`."""
+    response = VoiceResponse()
+    for step in steps:
+        _append(response, step)
+    return str(response)
 
 
 def _append(parent: TwiML, step: VoiceStep) -> None:

@@ -16,6 +16,7 @@ from services.order_confirm.service.reports.arrivals import arrivals_report
 from services.order_confirm.service.reports.frame import ReportFrame, ReportRequest, frame_for
 from services.order_confirm.service.reports.handle_time import handle_time_report
 from services.order_confirm.service.reports.outcomes import outcomes_report
+from services.order_confirm.service.reports.phone import phone_report
 from services.order_confirm.service.reports.quality import quality_report
 from services.order_confirm.service.reports.same_day import same_day_report
 from services.order_confirm.service.reports.speed import speed_report
@@ -30,6 +31,7 @@ class ReportName(StrEnum):
     QUALITY = "quality"
     SAME_DAY = "same_day"
     ARRIVALS = "arrivals"
+    PHONE = "phone"
 
 
 Builder = Callable[[Session, Scope, ReportFrame, datetime], ReportTable]
@@ -41,6 +43,7 @@ BUILDERS: dict[ReportName, Builder] = {
     ReportName.QUALITY: lambda session, scope, frame, now: quality_report(session, frame),
     ReportName.SAME_DAY: lambda session, scope, frame, now: same_day_report(session, frame),
     ReportName.ARRIVALS: lambda session, scope, frame, now: arrivals_report(session, scope, frame),
+    ReportName.PHONE: lambda session, scope, frame, now: phone_report(session, frame),
 }
 
 

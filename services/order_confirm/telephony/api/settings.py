@@ -7,11 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlmodel import Session
 
-from services.order_confirm.api.deps import CurrentOperator, NowDep, PathId, SessionDep, require_roles
+from services.order_confirm.api.deps import CurrentOperator, CurrentScope, NowDep, PathId, SessionDep, require_roles
 from services.order_confirm.domain.vocabulary import Role
 from services.order_confirm.service.scope import Scope
 from services.order_confirm.telephony import lines, tenant_settings
+from services.order_confirm.telephony.calls import telephony_on
 from services.order_confirm.telephony.tenant_settings import SettingsDocument, TelephonySettingsView
 
 router = APIRouter(prefix="/api/v1", tags=["telephony"])
@@ -34,6 +36,9 @@ class LineChoice(BaseModel):
 class LineView(BaseModel):
     line: lines.LineKind
     phone_number: str | None
+    telephony: bool = Field(
+        False, description="One of your shops calls through Okno: the console registers your softphone"
+    )
 
 
 @router.get("/admin/tenants/{tenant_id}/telephony", response_model=TelephonySettingsView, responses=ERRORS)
@@ -51,13 +56,20 @@ def change_settings(
 
 
 @router.get("/me/telephony-line", response_model=LineView)
-def my_line(session: SessionDep, operator: CurrentOperator) -> LineView:
+def my_line(session: SessionDep, operator: CurrentOperator, scope: CurrentScope) -> LineView:
     line = lines.line_of(session, operator.id or 0)
-    return LineView(line=line.line, phone_number=line.phone_number)
+    return LineView(line=line.line, phone_number=line.phone_number, telephony=_any_telephony(session, scope))
+
+
+def _any_telephony(session: Session, scope: Scope) -> bool:
+    # The console asks for a softphone token only then: a shop without telephony has no line to ring.
+    return any(telephony_on(session, tenant_id) for tenant_id in sorted(scope.tenant_ids))
 
 
 @router.put("/me/telephony-line", response_model=LineView, responses={422: {"description": "Invalid number"}})
-def choose_line(body: LineChoice, session: SessionDep, operator: CurrentOperator, now: NowDep) -> LineView:
+def choose_line(
+    body: LineChoice, session: SessionDep, operator: CurrentOperator, scope: CurrentScope, now: NowDep
+) -> LineView:
     """Inbound calls and "call my phone first" follow this choice."""
     line = lines.set_line(session, operator, body.line, body.phone_number, now=now)
-    return LineView(line=line.line, phone_number=line.phone_number)
+    return LineView(line=line.line, phone_number=line.phone_number, telephony=_any_telephony(session, scope))

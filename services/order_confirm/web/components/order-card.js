@@ -4,7 +4,8 @@ import { ApiError, get, idempotencyKey, post, session } from "../lib/api.js";
 import { dateTime, day, duration, money, t, useLanguage } from "../lib/i18n.js";
 import { useShortcuts } from "../lib/keys.js";
 import { navigate } from "../lib/router.js";
-import { emit, useSignal } from "../lib/store.js";
+import { attachTo, dial, phone, ringMyPhone, unattached } from "../lib/softphone/index.js";
+import { emit, useObservable, useSignal } from "../lib/store.js";
 import { OrderHistory } from "./history.js";
 import { OrderEdit } from "./order-edit.js";
 import { CallbackDialog, CancelDialog, ConfirmElsewhereDialog, NoteDialog, WrongNumberDialog } from "./outcome-dialogs.js";
@@ -106,6 +107,7 @@ export function OrderCard({ orderId, onDone }) {
 
   const openAttempt = order?.attempts.find((attempt) => !attempt.disposition && attempt.operator_id === me?.id);
   const timer = useCallTimer(openAttempt?.started_at);
+  const loose = useObservable(unattached); // an unknown caller's call waiting for its order
   const closed = order && CLOSED.includes(order.status);
   const canAct = order && !closed && !busy;
 
@@ -134,11 +136,30 @@ export function OrderCard({ orderId, onDone }) {
     try {
       const result = await post(`/orders/${orderId}/call`);
       show(result.order);
+      await ring(result.call);
     } catch (failure) {
-      setNotice(failure.message);
+      if (failure.problem?.attempt_id) {
+        // notify refused or is down, but the attempt is open (the answer names it): the order is in a call
+        // now, and its disposition is recorded by hand as before.
+        await load();
+        const known = { capability_not_configured: "softphone.unconfigured", telephony_unavailable: "softphone.unavailable" };
+        setNotice(known[failure.code] ? t(known[failure.code]) : `${failure.message} ${t("softphone.failed")}`);
+      } else setNotice(failure.message);
     } finally {
       setBusy(false);
     }
+  }
+
+  // The call itself goes through the softphone when Okno carries calls (result.call, docs/console.md
+  // "Softphone"); without a line the attempt is open as before and the disposition is recorded by hand.
+  async function ring(call) {
+    // "Call my phone first": Okno is ringing the operator's phone already; the browser has no leg.
+    if (call?.call?.operator_line === "phone") return void ringMyPhone(call, { to: order?.customer.phone });
+    const params = call?.connect_params || {};
+    if (!Object.keys(params).length) return;
+    const line = phone.get().status;
+    if (line === "unconfigured" || line === "unavailable") return setNotice(t(`softphone.${line}`));
+    if (!(await dial(params, { to: order?.customer.phone }))) setNotice(t(phone.get().problem || "softphone.failed"));
   }
 
   const attempt = (disposition) => () => act(`/orders/${orderId}/attempts`, { disposition });
@@ -180,6 +201,10 @@ export function OrderCard({ orderId, onDone }) {
       ${timer && html`<span class="timer" data-testid="call-timer" title=${t("call.timer")}>☎ ${timer}</span>`}
     </header>
     ${notice && html`<p class="notice" role="status" data-testid="notice">${notice}</p>`}
+    ${loose &&
+    html`<p class="notice"><button type="button" data-testid="attach-call"
+      onClick=${() => attachTo(order.id).then(load, (failure) => setNotice(failure.message))}>
+      ${t("softphone.attach", { caller: loose.caller || "" })}</button></p>`}
     <div class="grid2">
       <section class="panel">
         <h3>${t("order.customer")}</h3>

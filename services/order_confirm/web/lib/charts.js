@@ -20,6 +20,7 @@ export const SERIES_COLOURS = {
   required: "#ef6c00",
   planned: "#1565c0",
   short: "#c62828",
+  abandoned: "#ad1457",
 };
 
 // `config` is a Chart.js configuration; `onPick(datasetIndex, index)` is called when a bar or point is clicked,

@@ -73,6 +73,6 @@ export function useShortcuts(shortcuts, { modal = false } = {}) {
 
 // How a key is shown on a <kbd>.
 export function keyLabel(key) {
-  const names = { ArrowDown: "↓", ArrowUp: "↑", Escape: "Esc", Enter: "Enter", "ctrl+Enter": "Ctrl+Enter" };
+  const names = { " ": "Space", ArrowDown: "↓", ArrowUp: "↑", ArrowLeft: "←", ArrowRight: "→", Escape: "Esc", Enter: "Enter", "ctrl+Enter": "Ctrl+Enter" };
   return names[key] || key.toUpperCase();
 }

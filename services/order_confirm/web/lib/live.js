@@ -14,6 +14,9 @@ function dispatch(event, data) {
     liveState.set("live");
     emit("queue", { added: [], changed: [], removed: [], resync: true });
     emit("floor", {});
+    emit("call", data?.call ?? null); // the current call, so the softphone bar resyncs after a reconnect
+  } else if (event === "call") {
+    emit("call", data.call);
   } else if (event === "queue") {
     emit("queue", data);
     for (const ref of [...data.added, ...data.changed, ...data.removed]) {

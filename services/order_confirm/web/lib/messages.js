@@ -2,6 +2,7 @@
 import { PLANNING_MESSAGES } from "./messages-planning.js";
 import { QA_MESSAGES } from "./messages-qa.js";
 import { REPORT_MESSAGES } from "./messages-reports.js";
+import { SOFTPHONE_MESSAGES } from "./messages-softphone.js";
 
 const en = {
   language: "Language",
@@ -205,6 +206,14 @@ const en = {
   "floor.pool_title": "Unassigned pool",
   "floor.pool_empty": "Every customer has an owner.",
   "floor.covers": "Cover",
+  "floor.phone": "Phone now",
+  "floor.phone_quiet": "Nobody is waiting and nobody is on a call.",
+  "floor.phone_waiting": "{count} waiting",
+  "floor.phone_longest": "longest wait {wait}",
+  "floor.phone_since": "since {since}",
+  "floor.phone_inbound": "inbound",
+  "floor.phone_outbound": "outbound",
+  "floor.phone_on_hold": "on hold",
   "floor.no_covers": "No cover assignments.",
   "floor.covers_line": "{cover} covers {owner} ({tenant})",
   "floor.cover_add": "Add cover",
@@ -424,6 +433,14 @@ const ru = {
   "floor.pool_title": "Клиенты без владельца",
   "floor.pool_empty": "У каждого клиента есть владелец.",
   "floor.covers": "Замены",
+  "floor.phone": "Телефон сейчас",
+  "floor.phone_quiet": "Никто не ждёт, никто не говорит.",
+  "floor.phone_waiting": "ждут: {count}",
+  "floor.phone_longest": "дольше всех ждёт {wait}",
+  "floor.phone_since": "с {since}",
+  "floor.phone_inbound": "входящий",
+  "floor.phone_outbound": "исходящий",
+  "floor.phone_on_hold": "на удержании",
   "floor.no_covers": "Замен нет.",
   "floor.covers_line": "{cover} заменяет {owner} ({tenant})",
   "floor.cover_add": "Добавить замену",
@@ -443,6 +460,6 @@ const ru = {
 
 // The reports dashboard, the shop manager's pages and the planning page keep their words in their own modules.
 export const MESSAGES = {
-  en: { ...en, ...REPORT_MESSAGES.en, ...PLANNING_MESSAGES.en, ...QA_MESSAGES.en },
-  ru: { ...ru, ...REPORT_MESSAGES.ru, ...PLANNING_MESSAGES.ru, ...QA_MESSAGES.ru },
+  en: { ...en, ...REPORT_MESSAGES.en, ...PLANNING_MESSAGES.en, ...QA_MESSAGES.en, ...SOFTPHONE_MESSAGES.en },
+  ru: { ...ru, ...REPORT_MESSAGES.ru, ...PLANNING_MESSAGES.ru, ...QA_MESSAGES.ru, ...SOFTPHONE_MESSAGES.ru },
 };

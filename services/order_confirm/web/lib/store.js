@@ -33,11 +33,14 @@ export function emit(name, detail) {
   for (const listener of [...(channels.get(name) || [])]) listener(detail);
 }
 
+// Outside components (the softphone follows "call"); returns the unsubscribe function.
+export function onSignal(name, listener) {
+  if (!channels.has(name)) channels.set(name, new Set());
+  const set = channels.get(name);
+  set.add(listener);
+  return () => set.delete(listener);
+}
+
 export function useSignal(name, listener) {
-  useEffect(() => {
-    if (!channels.has(name)) channels.set(name, new Set());
-    const set = channels.get(name);
-    set.add(listener);
-    return () => set.delete(listener);
-  }, [name, listener]);
+  useEffect(() => onSignal(name, listener), [name, listener]);
 }

@@ -2,7 +2,7 @@
 // the unassigned pool, reassigning a customer, who covers whom, and staffing against the plan. Updates live.
 import { html, useCallback, useEffect, useState } from "../lib/html.js";
 import { get, request } from "../lib/api.js";
-import { dateTime, number, relative, t, useLanguage } from "../lib/i18n.js";
+import { dateTime, duration, number, relative, t, time, useLanguage } from "../lib/i18n.js";
 import { useSignal } from "../lib/store.js";
 import { Dialog, Field } from "../components/dialog.js";
 import { ReassignDialog } from "../components/reassign.js";
@@ -28,6 +28,26 @@ function CoverDialog({ floor, onClose, onDone }) {
     <${Field} label=${t("floor.cover_owner")}><select name="owner_id">${floor.operators.map(option)}</select><//>
     <${Field} label=${t("floor.cover_by")}><select name="cover_id">${floor.operators.map(option)}</select><//>
   <//>`;
+}
+
+// Live calls per shop (from the telephony call facts): callers waiting and the longest wait, who is talking.
+function PhonePanel({ phone, tenantName }) {
+  const live = phone.filter((entry) => entry.waiting || entry.talking.length);
+  return html`<section class="panel" data-testid="floor-phone">
+    <h3>${t("floor.phone")}</h3>
+    ${live.length === 0 && html`<p class="muted">${t("floor.phone_quiet")}</p>`}
+    ${live.map(
+      (entry) => html`<div key=${entry.tenant_id} data-testid="floor-phone-tenant">
+        <p><strong>${tenantName(entry.tenant_id)}</strong> · <span data-testid="calls-waiting">${t("floor.phone_waiting", { count: number(entry.waiting) })}</span>
+          ${entry.oldest_waiting_since && html` · <span data-testid="longest-wait">${t("floor.phone_longest", { wait: duration(entry.longest_wait_seconds) })}</span>`}</p>
+        ${entry.talking.length > 0 && html`<ul>${entry.talking.map(
+          (call) => html`<li key=${call.call_id} data-testid="floor-talking">${call.operator_name} · ${t(`floor.phone_${call.direction}`)}
+            · ${t("floor.phone_since", { since: time(call.since) })}${call.on_hold ? html` · <span class="status op-break">${t("floor.phone_on_hold")}</span>` : ""}
+            ${call.customer_id ? html` · <a href=${`#/customers/${call.customer_id}`}>#${call.customer_id}</a>` : ""}</li>`,
+        )}</ul>`}
+      </div>`,
+    )}
+  </section>`;
 }
 
 export function FloorPage() {
@@ -75,6 +95,7 @@ export function FloorPage() {
         </tbody>
       </table>
     </section>
+    <${PhonePanel} phone=${floor.phone || []} tenantName=${tenantName} />
     <${FloorStaffing} planning=${floor.planning} tenants=${floor.tenants} />
     <section class="panel">
       <h3>${t("floor.operators")}</h3>

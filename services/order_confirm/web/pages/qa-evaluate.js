@@ -1,7 +1,8 @@
 // The evaluation form, keyboard first: the call in its order's context on the left, the scorecard on the right.
 // ↑/↓ pick a criterion, Y/P/N/A answer it (and move on), C writes a comment pinned to a second of the call and
 // the criterion, Ctrl+Enter submits. Every answer is saved at once (PUT with the revision read); the server
-// computes the score on submit.
+// computes the score on submit. With a recording, space plays or pauses it and ←/→ seek; a comment is pinned
+// to the second being played unless another one is typed, and a comment's time plays from there.
 import { html, useEffect, useRef, useState } from "../lib/html.js";
 import { get, post, request } from "../lib/api.js";
 import { dateTime, duration, t, useLanguage } from "../lib/i18n.js";
@@ -9,10 +10,11 @@ import { useShortcuts } from "../lib/keys.js";
 import { navigate } from "../lib/router.js";
 import { useStylesheet } from "../lib/stylesheet.js";
 import { qaPath, useQaTenant } from "../lib/qa-tenant.js";
+import { RecordingPlayer, SEEK_SECONDS, seek, togglePlayback } from "../components/recording-player.js";
 
 const KEYS = { y: "yes", p: "partly", n: "no", a: "na" };
 
-function Conversation({ call }) {
+function Conversation({ call, player, onTime }) {
   const order = call.order;
   return html`<section class="qa-call" data-testid="qa-conversation">
     <h3>${t("qa.conversation")} · ${call.operator.name}</h3>
@@ -20,7 +22,7 @@ function Conversation({ call }) {
       ${call.talk_seconds != null && html` · ${duration(call.talk_seconds)}`}</p>
     ${call.comment && html`<p class="muted">${call.comment}</p>`}
     ${call.recording
-      ? html`<p data-testid="qa-recording">${t("qa.recording", { id: call.recording.recording_id, seconds: call.recording.duration_seconds ?? "?" })}</p>`
+      ? html`<${RecordingPlayer} recording=${call.recording} player=${player} onTime=${onTime} />`
       : html`<p class="notice" data-testid="qa-no-recording">${t("qa.no_recording")}</p>`}
     ${(call.survey.csat != null || call.survey.nps != null) &&
     html`<p>${t("qa.survey", { csat: call.survey.csat ?? "—", nps: call.survey.nps ?? "—" })}</p>`}
@@ -109,6 +111,9 @@ export function QaEvaluatePage({ params }) {
   const [cursor, setCursor] = useState(0);
   const [comment, setComment] = useState({ text: "", at: "" });
   const commentBox = useRef(null);
+  const player = useRef(null);
+  const [second, setSecond] = useState(0);
+  const recorded = Boolean(state.call?.recording);
   const evaluation = state.evaluation;
   const criteria = evaluation?.criteria ?? [];
   const readOnly = evaluation?.status !== "draft";
@@ -120,7 +125,8 @@ export function QaEvaluatePage({ params }) {
   };
   const addComment = () => {
     if (!comment.text.trim()) return;
-    const pinned = { text: comment.text.trim(), at_seconds: comment.at === "" ? null : Number(comment.at), criterion_key: criteria[cursor]?.key ?? null };
+    const at = comment.at === "" ? (recorded ? second : null) : Number(comment.at);
+    const pinned = { text: comment.text.trim(), at_seconds: at, criterion_key: criteria[cursor]?.key ?? null };
     save((current) => ({ answers: current.answers, comments: [...strip(current.comments), pinned] }));
     setComment({ text: "", at: "" });
   };
@@ -129,13 +135,16 @@ export function QaEvaluatePage({ params }) {
     { key: "ArrowUp", label: t("qa.previous_criterion"), run: () => setCursor((c) => Math.max(c - 1, 0)) },
     ...Object.entries(KEYS).map(([key, value]) => ({ key, label: t("qa.answer_key", { answer: t(`qa.answer.${value}`) }), run: () => answer(criteria[cursor], value) })),
     { key: "c", label: t("qa.comment"), run: () => commentBox.current?.focus() },
+    recorded && { key: " ", label: t("qa.play_pause"), run: () => togglePlayback(player.current) },
+    recorded && { key: "ArrowLeft", label: t("qa.seek_back", { seconds: SEEK_SECONDS }), run: () => seek(player.current, -SEEK_SECONDS) },
+    recorded && { key: "ArrowRight", label: t("qa.seek_forward", { seconds: SEEK_SECONDS }), run: () => seek(player.current, SEEK_SECONDS) },
     { key: "ctrl+Enter", label: t("qa.submit"), run: () => (readOnly ? null : submit()), disabled: readOnly },
     { key: "Escape", label: t("qa.back"), run: () => navigate(back) },
   ]);
   if (state.error && !evaluation) return html`<p class="error" role="alert">${state.error}</p>`;
   if (!evaluation || !state.call) return html`<p class="muted">…</p>`;
   return html`<div class="qa-evaluate" data-testid="qa-evaluate" data-status=${evaluation.status}>
-    <${Conversation} call=${state.call} />
+    <${Conversation} call=${state.call} player=${player} onTime=${setSecond} />
     <section class="qa-form">
       <h3>${evaluation.scorecard.name} <span class="muted">v${evaluation.scorecard.version}</span></h3>
       <p class="muted">${t("qa.keys")}</p>
@@ -147,12 +156,14 @@ export function QaEvaluatePage({ params }) {
         readOnly=${readOnly} onAnswer=${answer} onFocus=${() => setCursor(n)} />`)}</ol>
       <h4>${t("qa.comments")}</h4>
       <ul data-testid="qa-comments">${evaluation.comments.map((c, n) => html`<li key=${n}>
-        ${c.at_seconds != null && html`<kbd>${duration(c.at_seconds)}</kbd> `}${c.criterion_key && html`<span class="muted">${c.criterion_key}</span> `}${c.text}</li>`)}</ul>
+        ${c.at_seconds != null && html`<kbd class=${recorded ? "qa-jump" : ""} title=${recorded ? t("qa.play_from") : ""}
+          onClick=${() => recorded && player.current && (player.current.currentTime = c.at_seconds)}>${duration(c.at_seconds)}</kbd> `}${c.criterion_key && html`<span class="muted">${c.criterion_key}</span> `}${c.text}</li>`)}</ul>
       ${!readOnly && html`<div class="qa-comment">
         <textarea ref=${commentBox} aria-label=${t("qa.comment")} data-testid="qa-comment-text" value=${comment.text}
           onInput=${(e) => setComment({ ...comment, text: e.target.value })}
           onKeyDown=${(e) => e.key === "Enter" && !e.ctrlKey && !e.shiftKey && (e.preventDefault(), addComment())}></textarea>
         <label>${t("qa.at_seconds")} <input type="number" min="0" data-testid="qa-comment-at" value=${comment.at}
+          placeholder=${recorded ? String(second) : ""}
           onInput=${(e) => setComment({ ...comment, at: e.target.value })} /></label>
         <button type="button" onClick=${addComment} data-testid="qa-comment-add">${t("qa.add_comment")}</button>
         <button type="button" class="primary" onClick=${submit} data-testid="qa-submit">${t("qa.submit")} <kbd>Ctrl+Enter</kbd></button>

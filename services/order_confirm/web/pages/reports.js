@@ -11,7 +11,7 @@ import { useStylesheet } from "../lib/stylesheet.js";
 import { Drilldown } from "../components/drilldown.js";
 import { DailyReports } from "../components/daily-reports.js";
 
-const REPORTS = ["speed", "outcomes", "handle_time", "quality", "same_day"];
+const REPORTS = ["speed", "outcomes", "handle_time", "quality", "same_day", "phone"];
 const GROUPINGS = ["day", "hour", "operator", "tenant"];
 const OUTCOME_SERIES = ["confirmed", "confirmed_with_changes", "cancelled", "unreachable", "cancelled_by_shop"];
 
@@ -75,7 +75,7 @@ function Filters({ filters, onChange, choices }) {
 
 function Headlines({ totals }) {
   const row = (name) => totals[name].rows[0] || {};
-  const [speed, outcomes, handle, quality, sameDay] = REPORTS.map(row);
+  const [speed, outcomes, handle, quality, sameDay, phone] = REPORTS.map(row);
   const tiles = [
     ["kpi.orders", figure(outcomes.orders, "count")],
     ["kpi.service_level", figure(speed.service_level, "share")],
@@ -86,6 +86,8 @@ function Headlines({ totals }) {
     ["kpi.csat", figure(quality.csat_average, "number")],
     ["kpi.nps", figure(quality.nps, "number")],
     ["kpi.same_day", `${figure(sameDay.paid, "count")} · ${figure(sameDay.revenue_minor, "money", sameDay.currency)}`],
+    ["kpi.phone_service_level", `${figure(phone.service_level, "share")} / ${figure(phone.service_level_target, "share")}`],
+    ["kpi.abandonment", figure(phone.abandonment_rate, "share")],
   ];
   return html`<div class="kpis">
     ${tiles.map(([label, value]) => html`<div class="kpi" key=${label} data-testid=${label}><span class="kpi-value">${value}</span><span class="kpi-label">${t(label)}</span></div>`)}
@@ -130,6 +132,33 @@ function Charts({ grouped, totals, grouping, onPick }) {
     <section class="panel chart-panel small"><h3>${t("chart.csat")}</h3>
       <${ChartCanvas} config=${csat} label=${t("chart.csat")} testid="chart-csat" /></section>
   </div>`;
+}
+
+// Inbound calls per group: answered within the threshold, answered later, abandoned (short abandons apart, not
+// drawn), with the service level and the abandonment rate as lines against the right-hand axis (%).
+function PhoneChart({ table, grouping }) {
+  const lang = useLanguage();
+  const percent = (value) => (value === null ? null : value * 100);
+  const config = useMemo(() => ({
+    type: "bar",
+    data: {
+      labels: table.rows.map((row) => groupLabel(row, grouping)),
+      datasets: [
+        { label: t("col.answered_within"), data: table.rows.map((r) => r.answered_within), backgroundColor: SERIES_COLOURS.within_target, stack: "calls", yAxisID: "y" },
+        { label: t("chart.answered_later"), data: table.rows.map((r) => r.answered - r.answered_within), backgroundColor: SERIES_COLOURS.missed_target, stack: "calls", yAxisID: "y" },
+        { label: t("col.abandoned"), data: table.rows.map((r) => r.abandoned), backgroundColor: SERIES_COLOURS.abandoned, stack: "calls", yAxisID: "y" },
+        { type: "line", label: t("col.service_level"), data: table.rows.map((r) => percent(r.service_level)), borderColor: SERIES_COLOURS.service_level, yAxisID: "share" },
+        { type: "line", label: t("col.abandonment_rate"), data: table.rows.map((r) => percent(r.abandonment_rate)), borderColor: SERIES_COLOURS.abandoned, borderDash: [4, 3], yAxisID: "share" },
+      ],
+    },
+    options: { scales: { y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, share: { position: "right", min: 0, max: 100, grid: { drawOnChartArea: false } } } },
+  }), [table, lang]);
+  const calls = table.rows.reduce((sum, row) => sum + row.offered, 0);
+  return html`<section class="panel chart-panel" data-testid="phone-panel"><h3>${t("chart.phone")}</h3>
+    ${calls === 0
+      ? html`<p class="muted">${t("chart.phone_empty")}</p>`
+      : html`<${ChartCanvas} config=${config} label=${t("chart.phone")} testid="chart-phone" />`}
+  </section>`;
 }
 
 function ReportTable({ table, grouping, onPick }) {
@@ -184,6 +213,7 @@ export function ReportsPage({ me }) {
       <${Headlines} totals=${data.totals} />
       <p class="muted hint">${t("reports.drill_hint")}</p>
       <${Charts} grouped=${data.grouped} totals=${data.totals} grouping=${filters.group_by} onPick=${pick} />
+      <${PhoneChart} table=${data.grouped.phone} grouping=${filters.group_by} />
       ${drill && html`<${Drilldown} query=${drill.query} title=${drill.title} onClose=${() => setDrill(null)} />`}
       <section class="panel">
         <div class="tabs" role="tablist">
