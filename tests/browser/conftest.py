@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect, sync_playwright
 from sqlmodel import Session, col, select
 
 from okno.commands.tenants import Engines, add_operator, add_tenant, set_status
@@ -38,6 +38,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
+# How long a page action or an `expect` waits before the test fails. Playwright's 5 s `expect` default is made
+# for an idle developer machine; CI runs two workers, Chromium and PostgreSQL on 2 cores, where an SMS status
+# can take longer than 5 s to come back through the in-process worker. A broken page still fails, later.
+BROWSER_TIMEOUT_MS = 30_000
+expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 TENANT = "tea-shop"
 PASSWORD = "okno-browser-test"
 # The README's screenshots are refreshed on purpose (`make screenshots`); an ordinary run writes its
@@ -119,7 +124,7 @@ class Console:
         context = self.browser.new_context(viewport=VIEWPORT, locale="ru-RU", timezone_id="Europe/Moscow")
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=self.base_url)
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(BROWSER_TIMEOUT_MS)
         page.on("pageerror", lambda error: self.errors.append(f"{login}: uncaught {error}"))
         page.on("console", lambda message: self._console(login, message))
         page.goto(f"{self.base_url}/console/")

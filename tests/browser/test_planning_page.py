@@ -29,7 +29,7 @@ from services.order_confirm.models import Order
 from services.order_confirm.planning import compute
 from services.order_confirm.runtime import OrderConfirmRuntime
 from services.order_confirm.settings import OrderConfirmSettings
-from tests.browser.conftest import DOCS, VIEWPORT
+from tests.browser.conftest import BROWSER_TIMEOUT_MS, DOCS, VIEWPORT
 from tests.planning.world import NOW, PASSWORD, Ids, build_shop, local
 from tests.support import FrozenClock, live_server
 
@@ -84,7 +84,7 @@ def sign_in(browser: Browser, base_url: str, login: str, errors: list[str]) -> P
     context = browser.new_context(viewport=VIEWPORT, locale="ru-RU", timezone_id="Europe/Moscow")
     page = context.new_page()
     page.clock.set_fixed_time(NOW)  # the browser's "today" is the server's
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     page.on("pageerror", lambda error: errors.append(f"uncaught {error}"))
 
     def on_console(message: ConsoleMessage) -> None:
@@ -114,7 +114,7 @@ def computed(page: Page, planning: Planning) -> None:
     """The scheduler's job runs (here, by hand); the page, polling while a run waits, shows the new plan."""
     expect(page.get_by_test_id("plan-status")).to_have_attribute("data-status", "queued")
     assert compute.sweep(planning.runtime) >= 1
-    expect(page.get_by_test_id("plan-status")).to_have_attribute("data-status", "ready", timeout=20_000)
+    expect(page.get_by_test_id("plan-status")).to_have_attribute("data-status", "ready")
 
 
 def day_figure(page: Page, day: str, key: str) -> str:

@@ -19,7 +19,7 @@ from services.common.migrations import upgrade
 from services.order_confirm import app as order_confirm_app
 from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.settings import OrderConfirmSettings
-from tests.browser.conftest import DOCS, VIEWPORT
+from tests.browser.conftest import BROWSER_TIMEOUT_MS, DOCS, VIEWPORT
 from tests.order_confirm.qa.world import NOW, PASSWORD, Ids, build
 from tests.support import FrozenClock, live_server
 
@@ -58,7 +58,7 @@ def sign_in(browser: Browser, base_url: str, login: str, errors: list[str]) -> P
     context = browser.new_context(viewport=VIEWPORT, locale="ru-RU", timezone_id="Europe/Moscow")
     page = context.new_page()
     page.clock.set_fixed_time(NOW)
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     page.on("pageerror", lambda error: errors.append(f"{login}: uncaught {error}"))
 
     def on_console(message: ConsoleMessage) -> None:
@@ -210,7 +210,7 @@ def test_a_link_followed_as_the_console_signs_in_is_not_overridden_by_the_first_
     context.add_init_script(FOLLOW_A_LINK_AT_SIGN_IN)
     page = context.new_page()
     page.clock.set_fixed_time(NOW)
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     page.on("pageerror", lambda error: errors.append(f"uncaught {error}"))
     page.goto(f"{quality.base_url}/console/")
     page.get_by_label("Логин").fill("kira")

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from services.common.migrations import upgrade
 from services.order_confirm import app as order_confirm_app
-from tests.browser.conftest import DOCS, VIEWPORT
+from tests.browser.conftest import BROWSER_TIMEOUT_MS, DOCS, VIEWPORT
 from tests.reports.conftest import runtime_on
 from tests.reports.history import PASSWORD, build_history
 from tests.support import live_server
@@ -34,7 +34,7 @@ def reports_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def sign_in(browser: Browser, base_url: str, login: str, errors: list[str]) -> Page:
     context = browser.new_context(viewport=VIEWPORT, locale="ru-RU", timezone_id="Europe/Moscow")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     page.on("pageerror", lambda error: errors.append(f"uncaught {error}"))
 
     def on_console(message: ConsoleMessage) -> None:
