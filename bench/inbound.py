@@ -11,9 +11,9 @@ every `--hold` seconds until someone is free. Half the callers are known custome
 owner and cover waits are `--personal-wait` seconds so the run shows all three tiers without lasting minutes.
 
 Printed: p50/p99/max of each webhook, and of the routing decision inside notify (the line try-lock, the
-projection reads, the pure rules and the offer, timed in the server around `inbound.flow._route`; goal p99
-< 50 ms), notify's CPU and SQL per webhook, and a check that every call was answered exactly once with no
-operator rung twice at a time.
+projection reads, the pure rules and the offer, timed in the server around `inbound.flow._route` and its
+PostgreSQL hot path `inbound.hot._route`; goal p99 < 50 ms), notify's CPU and SQL per webhook, and a check that
+every call was answered exactly once with no operator rung twice at a time.
 
     .venv/bin/python -m bench.inbound                 # 200 callers, 20 operators, PostgreSQL
     .venv/bin/python -m bench.inbound --quick         # 40 callers, 5 operators (smoke)
@@ -61,7 +61,7 @@ def serve(database_url: str, port: int, twilio: tuple[str, str, str]) -> None:
     from bench._serve import instrument
     from services.notify.app import create_app
     from services.notify.settings import NotifySettings
-    from services.notify.telephony.inbound import flow
+    from services.notify.telephony.inbound import flow, hot
     from services.notify.wiring import build
 
     account_sid, auth_token, api_url = twilio
@@ -98,6 +98,16 @@ def serve(database_url: str, port: int, twilio: tuple[str, str, str]) -> None:
             pure.append(clock.perf_counter() - started)
 
     flow.decide = timed_decide  # type: ignore[attr-defined]
+    hot_route = hot._route  # the same decision on PostgreSQL's hot path (inbound/hot.py)
+
+    async def timed_hot_route(*args: Any, **kwargs: Any) -> Any:
+        started = clock.perf_counter()
+        routed = await hot_route(*args, **kwargs)  # a Fallback is timed by flow._route instead
+        decisions.append(clock.perf_counter() - started)
+        return routed
+
+    hot._route = timed_hot_route
+    hot.decide = timed_decide  # type: ignore[attr-defined]
     app: FastAPI = create_app(runtime)
     instrument(app)
 

@@ -34,10 +34,16 @@ def try_lock_line(session: Session, operator_id: int) -> bool:
     return bool(held.scalar_one())
 
 
-def _line_key(operator_id: int) -> dict[str, int]:
+def line_lock_key(operator_id: int) -> tuple[int, int]:
+    """The two int4 keys of the operator's line lock (also taken on asyncpg by inbound/hot.py)."""
     # Operator ids are BIGINT; the two-int4 form of the lock takes the low 31 bits (a rare shared key only
     # serializes two operators a little more, it never lets two calls onto one line).
-    return {"space": _LINE_LOCK_SPACE, "key": operator_id & 0x7FFFFFFF}
+    return _LINE_LOCK_SPACE, operator_id & 0x7FFFFFFF
+
+
+def _line_key(operator_id: int) -> dict[str, int]:
+    space, key = line_lock_key(operator_id)
+    return {"space": space, "key": key}
 
 
 def line_busy(session: Session, operator_id: int, *, except_call: str | None = None) -> bool:

@@ -30,17 +30,27 @@ _kept_lock = threading.Lock()
 
 
 def tenant_settings(session: Session, tenant_id: str) -> TelephonySettingsChanged | None:
-    engine, now = session.get_bind().engine, monotonic()
-    with _kept_lock:
-        kept = _kept.get(engine, {}).get(tenant_id)
-    if kept is not None and now < kept[0]:
-        return kept[1]
+    engine = session.get_bind().engine
+    settings = kept(engine, tenant_id)
+    if settings is not None:
+        return settings
     row = session.get(VoiceTenant, tenant_id)
     if row is None:
         return None
-    settings = TelephonySettingsChanged.model_validate(row.settings)
+    return keep(engine, tenant_id, TelephonySettingsChanged.model_validate(row.settings))
+
+
+def kept(engine: Engine, tenant_id: str) -> TelephonySettingsChanged | None:
+    """The tenant's settings if read through `engine` less than `SETTINGS_TTL_SECONDS` ago (the inbound hot path
+    reads them itself, on asyncpg, and keeps them under its runtime's sync engine)."""
     with _kept_lock:
-        _kept.setdefault(engine, {})[tenant_id] = (now + SETTINGS_TTL_SECONDS, settings)
+        entry = _kept.get(engine, {}).get(tenant_id)
+    return entry[1] if entry is not None and monotonic() < entry[0] else None
+
+
+def keep(engine: Engine, tenant_id: str, settings: TelephonySettingsChanged) -> TelephonySettingsChanged:
+    with _kept_lock:
+        _kept.setdefault(engine, {})[tenant_id] = (monotonic() + SETTINGS_TTL_SECONDS, settings)
     return settings
 
 

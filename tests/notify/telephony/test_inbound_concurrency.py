@@ -8,14 +8,16 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import Session
 
 from services.common.db import transaction
 from services.notify.telephony import lines
-from services.notify.telephony.inbound import flow, lookup
+from services.notify.telephony.inbound import flow, hot, lookup
 from services.notify.telephony.lines import lock_line
 from services.notify.telephony.models import VoiceCall
 from services.notify.telephony.routing import Agent
@@ -78,12 +80,21 @@ def test_an_operator_rung_since_the_reads_is_passed_over(desk: Desk, monkeypatch
                 updated_at=desk.clock(),
             )
         )
-    reads = lookup.agents
+    if desk.runtime.engine.dialect.name == "postgresql":  # the decision's hot path (inbound/hot.py)
+        hot_reads = hot._read
 
-    def stale(session: object, tenant_id: str) -> list[Agent]:
-        return [Agent(a.operator_id, a.signed_in, False, a.idle_since) for a in reads(session, tenant_id)]  # type: ignore[arg-type]
+        async def stale_read(*args: Any) -> hot.Read:
+            read = await hot_reads(*args)
+            return replace(read, agents=[replace(a, busy=False) for a in read.agents])
 
-    monkeypatch.setattr(lookup, "agents", stale)
+        monkeypatch.setattr(hot, "_read", stale_read)
+    else:
+        reads = lookup.agents
+
+        def stale(session: object, tenant_id: str) -> list[Agent]:
+            return [Agent(a.operator_id, a.signed_in, False, a.idle_since) for a in reads(session, tenant_id)]  # type: ignore[arg-type]
+
+        monkeypatch.setattr(lookup, "agents", stale)
     phone = desk.dial_in("+79160000001")
     assert phone.now.client == "operator_12"
 
@@ -104,13 +115,22 @@ def test_an_offer_is_dated_from_when_its_operators_line_is_held(desk: Desk, monk
     ended: the offer starts when the line is held, so it never overlaps that call (bench.inbound's check)."""
     desk.presence(ANNA)
     came_in = desk.clock()
-    held = lines.try_lock_line
+    if desk.runtime.engine.dialect.name == "postgresql":  # the decision's hot path (inbound/hot.py)
+        held_on_driver = hot._try_lock_line
 
-    def slow_lock(session: Session, operator_id: int) -> bool:
-        desk.clock.advance(seconds=2)  # the time the decision waited before the line was its own
-        return held(session, operator_id)
+        async def slow_driver_lock(driver: Any, operator_id: int) -> bool:
+            desk.clock.advance(seconds=2)  # the time the decision waited before the line was its own
+            return await held_on_driver(driver, operator_id)
 
-    monkeypatch.setattr(flow, "try_lock_line", slow_lock)
+        monkeypatch.setattr(hot, "_try_lock_line", slow_driver_lock)
+    else:
+        held = lines.try_lock_line
+
+        def slow_lock(session: Session, operator_id: int) -> bool:
+            desk.clock.advance(seconds=2)  # the time the decision waited before the line was its own
+            return held(session, operator_id)
+
+        monkeypatch.setattr(flow, "try_lock_line", slow_lock)
     phone = desk.dial_in("+79160000001")
     assert phone.now.client == "operator_11"
     [call] = desk.calls()

@@ -10,14 +10,18 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import Field, TypeAdapter
 from sqlmodel import Session
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from services.common.app import runtime_of
 from services.common.capabilities import require_capability
-from services.common.db import transaction
+from services.common.db import is_sqlite, transaction
+from services.common.hand_served import Params, served_by
 from services.notify.api.twilio_signature import SIGNED, TwilioForm
-from services.notify.telephony.inbound import callbacks, flow
+from services.notify.api.twilio_webhook import signed_form
+from services.notify.telephony.inbound import callbacks, flow, hot
 from services.notify.telephony.inbound.urls import CALL_PREFIX, INBOUND_CALL_PREFIX, INBOUND_PATH
 from services.notify.telephony.inbound.wakeup import redirect_arrived, wake_waiting
 from services.notify.telephony.providers import VOICE, webhook_telephony
@@ -25,6 +29,7 @@ from services.notify.telephony.voice import Hangup, VoiceStep
 
 router = APIRouter(tags=["twilio webhooks"], dependencies=[Depends(require_capability(VOICE))])
 CallId = Annotated[str, Path(min_length=1, max_length=64)]
+_CALL_ID = TypeAdapter(Annotated[str, Field(min_length=1, max_length=64)])
 OfferId = Annotated[int, Path(ge=1)]
 # Why the caller is asked for a number: pressed 1 in the queue, or the call cannot go on (closed, too long).
 GiveUpReason = Annotated[
@@ -88,31 +93,71 @@ def on_inbound_call(
     return twiml(request, steps)
 
 
-@router.post(
-    INBOUND_PATH,
-    response_class=Response,
-    summary="A call to the shop's number comes in: ring the customer's owner, cover, anyone, or queue",
-    responses=TWIML,
-    openapi_extra=form_body({**CALL, "CallStatus": "ringing", "From": "+79161234567", "To": "+74951234567"}),
-)
+# `inbound` and `wait` decide whom to ring (issue 14: the decision's p99): declared as usual, for OpenAPI, and
+# served by hand (services/common/hand_served.py) on the event loop through inbound/hot.py on PostgreSQL. The
+# declared bodies are flow.py's path: SQLite (one writer, BEGIN IMMEDIATE) and what hot.py leaves to it.
 def inbound(request: Request, form: TwilioForm) -> Response:
     ctx = context(request)
-    arrival = flow.Arrival(form.get("CallSid", ""), form.get("From", ""), form.get("To", ""))
+    arrival = _arrival(form)
     with transaction(runtime_of(request).engine) as session:
         steps = flow.arrive(session, ctx, arrival)
     return twiml(request, steps)
 
 
-@router.post(
+def wait(request: Request, call_id: CallId, form: TwilioForm) -> Response:
+    return on_inbound_call(request, call_id, flow.route)
+
+
+def _arrival(form: dict[str, str]) -> flow.Arrival:
+    return flow.Arrival(form.get("CallSid", ""), form.get("From", ""), form.get("To", ""))
+
+
+async def serve_inbound(request: Request) -> Response:
+    form = await signed_form(request, VOICE)
+    runtime = runtime_of(request)
+    if not is_sqlite(runtime.engine):
+        try:
+            return twiml(request, await hot.arrive(runtime, context(request), _arrival(form)))
+        except hot.Fallback:
+            pass
+    return await run_in_threadpool(inbound, request, form)
+
+
+async def serve_wait(request: Request) -> Response:
+    form = await signed_form(request, VOICE)
+    params = Params(request)
+    call_id = params.path("call_id", _CALL_ID)
+    params.check()
+    redirect_arrived(call_id)
+    runtime = runtime_of(request)
+    if not is_sqlite(runtime.engine):
+        try:
+            return twiml(request, await hot.wait(runtime, context(request), call_id))
+        except hot.Fallback:
+            pass
+    return await run_in_threadpool(wait, request, call_id, form)
+
+
+router.add_api_route(
+    INBOUND_PATH,
+    inbound,
+    methods=["POST"],
+    route_class_override=served_by(serve_inbound),
+    response_class=Response,
+    summary="A call to the shop's number comes in: ring the customer's owner, cover, anyone, or queue",
+    responses=TWIML,
+    openapi_extra=form_body({**CALL, "CallStatus": "ringing", "From": "+79161234567", "To": "+74951234567"}),
+)
+router.add_api_route(
     INBOUND_CALL_PREFIX + "/wait",
+    wait,
+    methods=["POST"],
+    route_class_override=served_by(serve_wait),
     response_class=Response,
     summary="The queue loop: decide again (FIFO), ring someone or repeat the position and hold music",
     responses=TWIML,
     openapi_extra=form_body(CALL),
 )
-def wait(request: Request, call_id: CallId, form: TwilioForm) -> Response:
-    redirect_arrived(call_id)
-    return on_inbound_call(request, call_id, flow.route)
 
 
 @router.post(

@@ -1,0 +1,136 @@
+"""The SQL of an inbound decision on PostgreSQL: asyncpg prepared statements on the pooled connection's driver
+(db_async.driver_connection), no ORM and no SQLAlchemy per statement (issue 14: the decision's p99 was round
+trips and session machinery, not the rules).
+
+A decision to ring is four statements between BEGIN and COMMIT, where the ORM path took about ten:
+1. `LOCK_CALL` (the queue loop) the caller's row, locked, or `ARRIVAL` (a new call) the tenant of the number
+   and whether Twilio retried the webhook — before the transaction;
+2. `READ`: every queued caller of the tenant, its operators and the caller's own offers (and, for a new call,
+   the customer behind the number), one statement of typed rows;
+3. `lines.try_lock_line`'s advisory try-lock on the chosen operator's line;
+4. one write: the operator's line checked again under that lock, the offer, the call's new state and
+   revision, its `telephony_call.updated` outbox row — nothing at all when the line turned out busy, so the
+   rules run again without that operator (flow.py's module doc).
+"""
+
+from __future__ import annotations
+
+from services.notify.models.messaging import OutboxMessage
+from services.notify.telephony.inbound.lookup import DECLINED
+from services.notify.telephony.models import VoiceCall, VoiceCallOffer, VoiceCover, VoiceCustomer, VoicePresence
+
+_CALLS: str = VoiceCall.__tablename__
+_OFFERS: str = VoiceCallOffer.__tablename__
+_COVERS: str = VoiceCover.__tablename__
+_CUSTOMERS: str = VoiceCustomer.__tablename__
+_PRESENCE: str = VoicePresence.__tablename__
+_OUTBOX: str = OutboxMessage.__tablename__
+
+# Every column of a call, in the model's order: the snapshot published needs them all.
+CALL_COLUMNS = tuple(VoiceCall.model_fields)
+
+# $1 call id.
+LOCK_CALL = f"SELECT {', '.join(CALL_COLUMNS)} FROM {_CALLS} WHERE id = $1 FOR UPDATE"
+
+# $1 the number dialled, $2 the caller's CallSid.
+ARRIVAL = f"""
+SELECT (SELECT tenant_id FROM voice_numbers WHERE number = $1) AS tenant_id,
+       EXISTS (SELECT FROM {_CALLS} WHERE provider_call_sid = $2) AS known"""
+
+# The rows of READ, told apart by `kind`; the other columns' meaning depends on it (hot.py reads them).
+WAITING, AGENT, OFFER, CUSTOMER = 0, 1, 2, 3
+_DECLINED = ", ".join(f"'{result}'" for result in DECLINED)
+# $1 tenant, $2 the caller's call id, $3 the caller's number (a new call; NULL otherwise).
+READ = f"""
+SELECT {WAITING} AS kind, c.id AS call_id, COALESCE(c.queue_entered_at, c.offered_at) AS t1, NULL::timestamptz AS t2,
+       c.customer_id AS i1, c.owner_id AS i2, v.cover_id AS i3, o.operator_id AS i4,
+       NULL::bool AS flag, NULL::text AS s1, NULL::text AS s2
+FROM {_CALLS} c
+LEFT JOIN {_COVERS} v ON v.tenant_id = c.tenant_id AND v.owner_id = c.owner_id
+LEFT JOIN {_OFFERS} o ON o.call_id = c.id AND o.result IN ({_DECLINED})
+WHERE c.tenant_id = $1 AND c.state = 'queued' AND c.direction = 'inbound'
+UNION ALL
+SELECT {AGENT}, NULL, p.last_call_ended_at, NULL, p.operator_id, NULL, NULL, NULL,
+       EXISTS (SELECT FROM {_OFFERS} o WHERE o.operator_id = p.operator_id AND o.ended_at IS NULL)
+       OR EXISTS (SELECT FROM {_CALLS} c WHERE c.operator_id = p.operator_id AND c.state <> 'ended'),
+       p.line, p.phone_number
+FROM {_PRESENCE} p
+WHERE p.tenant_id = $1 AND p.status = 'available' AND p.member
+UNION ALL
+SELECT {OFFER}, NULL, o.offered_at, o.ended_at, o.operator_id, o.id, NULL, NULL, NULL, o.role, o.result
+FROM {_OFFERS} o WHERE o.call_id = $2
+UNION ALL
+(SELECT {CUSTOMER}, NULL, NULL, NULL, u.customer_id, u.owner_id, v.cover_id, NULL, NULL, NULL, NULL
+ FROM {_CUSTOMERS} u LEFT JOIN {_COVERS} v ON v.tenant_id = u.tenant_id AND v.owner_id = u.owner_id
+ WHERE u.tenant_id = $1 AND u.phone = $3::varchar
+ ORDER BY u.revision DESC, u.customer_id DESC LIMIT 1)"""
+
+# The line check of `lines.line_busy`, run after the try-lock succeeded: its snapshot is taken after the lock.
+# $1 operator id.
+_FREE = f"""free AS (
+    SELECT NOT EXISTS (SELECT FROM {_CALLS} WHERE operator_id = $1 AND state <> 'ended')
+       AND NOT EXISTS (SELECT FROM {_OFFERS} WHERE operator_id = $1 AND ended_at IS NULL) AS ok
+)"""
+_OUTBOX_COLUMNS = "message_id, message_type, tenant, envelope, created_at, publish_attempts, republish_count"
+
+
+def _outbox(first: int, after: str) -> str:
+    """The `telephony_call.updated` row, written only if `after` wrote its call."""
+    return f"""published AS (
+    INSERT INTO {_OUTBOX} ({_OUTBOX_COLUMNS})
+    SELECT ${first}::varchar, ${first + 1}::varchar, ${first + 2}::varchar, ${first + 3}::jsonb,
+           ${first + 4}::timestamptz, 0, 0
+    FROM {after}
+    RETURNING id
+)"""
+
+
+# $1 operator, $2 call id, $3 tenant, $4 role, $5 offered at (= the call's updated_at), $6 the call's new revision,
+# $7-$11 the outbox row. Answers the offer's and the outbox row's ids, or NULLs when the line was busy.
+RING_QUEUED = f"""
+WITH {_FREE}, offer AS (
+    INSERT INTO {_OFFERS} (call_id, tenant_id, operator_id, role, offered_at)
+    SELECT $2, $3, $1, $4, $5 FROM free WHERE ok
+    RETURNING id
+), rung AS (
+    UPDATE {_CALLS} SET state = 'ringing', revision = $6, updated_at = $5
+    WHERE id = $2 AND EXISTS (SELECT FROM offer)
+    RETURNING id
+), {_outbox(7, "rung")}
+SELECT (SELECT id FROM offer) AS offer_id, (SELECT id FROM published) AS outbox_id"""
+
+_NEW_CALL_COLUMNS = (
+    "id, tenant_id, direction, state, revision, line_number, customer_number, customer_id, owner_id,"
+    " provider_call_sid, offered_at, queue_entered_at, updated_at, hold_seconds, abandoned, short_abandon, on_hold"
+)
+
+
+def _new_call(first: int, state: str, source: str) -> str:
+    """A new inbound call ($first… id, tenant, line number, customer number, customer, owner, CallSid, came in
+    at, updated at), revision 1; nothing if Twilio's retry of the webhook inserted it meanwhile."""
+    p = [f"${first + n}" for n in range(9)]
+    return f"""opened AS (
+    INSERT INTO {_CALLS} ({_NEW_CALL_COLUMNS})
+    SELECT {p[0]}::varchar, {p[1]}::varchar, 'inbound', '{state}', 1, {p[2]}::varchar, {p[3]}::varchar,
+           {p[4]}::bigint, {p[5]}::bigint, {p[6]}::varchar, {p[7]}::timestamptz, {p[7]}::timestamptz,
+           {p[8]}::timestamptz, 0, false, false, false
+    FROM {source}
+    ON CONFLICT (provider_call_sid) DO NOTHING
+    RETURNING id
+)"""
+
+
+# $1-$9 the new call, $10-$14 the outbox row. Answers the outbox row's id, NULL if the call existed already.
+QUEUE_NEW = f"""
+WITH {_new_call(1, "queued", "(SELECT) AS one")}, {_outbox(10, "opened")}
+SELECT NULL::int AS offer_id, (SELECT id FROM published) AS outbox_id"""
+
+# $1 operator, $2 role, $3 offered at, $4-$12 the new call, $13-$17 the outbox row.
+RING_NEW = f"""
+WITH {_FREE}, {_new_call(4, "ringing", "free WHERE ok")}, offer AS (
+    INSERT INTO {_OFFERS} (call_id, tenant_id, operator_id, role, offered_at)
+    SELECT $4, $5, $1, $2, $3 FROM opened
+    RETURNING id
+), {_outbox(13, "opened")}
+SELECT (SELECT id FROM offer) AS offer_id, (SELECT id FROM published) AS outbox_id,
+       (SELECT ok FROM free) AS line_free"""
