@@ -34,6 +34,12 @@ class Envelope(BaseModel, Generic[PayloadT]):
     payload: PayloadT
 
 
+# pydantic keeps parametrized models only in a WeakValueDictionary, so nothing held `Envelope[Any]` between two
+# messages: the garbage collector freed it and the next `Envelope[Any](...)` built its schema again (~1 ms,
+# on every outbox write and every order webhook; issue 13). This reference keeps the one built here.
+AnyEnvelope = Envelope[Any]
+
+
 class RawEnvelope(BaseModel):
     """An envelope whose payload is not parsed yet: what a consumer, a relay or a dead-letter list sees."""
 
