@@ -14,10 +14,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.db import (
@@ -104,6 +105,39 @@ async def async_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+
+
+@asynccontextmanager
+async def pooled_driver(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """`driver_connection` for a path that needs nothing but the driver: the asyncpg connection taken from the
+    engine's pool itself, without the `AsyncConnection` and `Connection` around it, whose construction and
+    shielded close task cost twice the checkout (issue 13: ~100 µs of CPU per request, ~35 µs this way). The
+    same errors as `driver_connection`, and the connection goes back to the pool as `close()` would return it."""
+    import asyncpg  # PostgreSQL only: the embedded mode (SQLite) never loads the driver
+
+    pooled = await greenlet_spawn(_checkout, engine.sync_engine)
+    try:
+        try:
+            yield pooled.driver_connection
+        except asyncpg.PostgresError as error:
+            raise DBAPIError("(hot path statement)", None, error, hide_parameters=True) from error
+        except (asyncpg.InterfaceError, OSError) as error:  # the connection is gone
+            await greenlet_spawn(pooled.invalidate, error)
+            raise DBAPIError(
+                "(hot path statement)", None, error, hide_parameters=True, connection_invalidated=True
+            ) from error
+    finally:
+        # In a greenlet, as the pool may need to await the driver (closing a connection it found dead).
+        await greenlet_spawn(pooled.close)
+
+
+def _checkout(engine: Engine) -> PoolProxiedConnection:
+    """A pooled connection, or the driver's error wrapped as `engine.connect()` wraps it (SQLSTATE kept, so an
+    outage still answers 503: outages.database_fault)."""
+    try:
+        return engine.raw_connection()
+    except engine.dialect.loaded_dbapi.Error as error:
+        Connection._handle_dbapi_exception_noconnection(error, engine.dialect, engine)
 
 
 @asynccontextmanager

@@ -1,5 +1,5 @@
 """A survey step on PostgreSQL: asyncpg prepared statements on the pooled connection's driver
-(db_async.driver_connection), no ORM and no SQLAlchemy per statement (issue 13: the step's budget is 0.7 ms
+(db_async.pooled_driver), no ORM and no SQLAlchemy per statement (issue 13: the step's budget is 0.7 ms
 of CPU, and SQLAlchemy's work per statement cost more than asyncpg's round trip).
 
 Optimistic first: the survey is read without a lock or a transaction, and the store is one statement that

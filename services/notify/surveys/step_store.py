@@ -6,12 +6,13 @@
    `SurveyAnswered` outbox row. A retry that raced the original (its `locked` read ran on a snapshot taken
    before the original committed) changes nothing and gets the stored reply back instead.
 
-`open_steps` picks the implementation. PostgreSQL: asyncpg prepared statements on the pooled connection's
-driver (step_sql.py), optimistic (no lock, no transaction; `store` answers `STALE` when another webhook of
-the call changed the survey since the read, and the step is applied again under the lock), the outbox row
-written by the store statement itself and handed to the batch relay after the commit. SQLite (the
-embedded mode): SQLAlchemy Core on the async session in one transaction; BEGIN IMMEDIATE serializes
-writers, so the update and the insert are two plain statements and the report goes through `Outbox.add`.
+`open_steps` picks the implementation. PostgreSQL: asyncpg prepared statements on a pooled connection's
+driver, taken from the pool without SQLAlchemy's connection objects (db_async.pooled_driver; step_sql.py),
+optimistic (no lock, no transaction; `store` answers `STALE` when another webhook of the call changed the
+survey since the read, and the step is applied again under the lock), the outbox row written by the store
+statement itself and handed to the batch relay after the commit. SQLite (the embedded mode): SQLAlchemy
+Core on the async session in one transaction; BEGIN IMMEDIATE serializes writers, so the update and the
+insert are two plain statements and the report goes through `Outbox.add`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.db import is_sqlite
-from services.common.db_async import driver_connection
+from services.common.db_async import pooled_driver
 from services.common.messaging.outbox import Outbox
 from services.common.request_sessions import async_session
 from services.common.runtime import Runtime
@@ -118,7 +119,7 @@ async def open_steps(runtime: Runtime[Any]) -> AsyncIterator[StepStore]:
         return
     from services.notify.surveys.step_sql import DriverSteps
 
-    async with runtime.async_engines.current().connect() as connection, driver_connection(connection) as driver:
+    async with pooled_driver(runtime.async_engines.current()) as driver:
         steps = DriverSteps(driver, runtime.outbox)
         try:
             yield steps
