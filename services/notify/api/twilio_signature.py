@@ -8,6 +8,7 @@ installation's random sandbox token; without either the webhook answers 503 `cap
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -19,6 +20,8 @@ from services.common.problems import Forbidden
 from services.notify.telephony import cached_telephony, webhook_telephony
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
+# What `starlette.datastructures.URL` escapes in a path (`?`, `#`, `\\`) or urlsplit removes or splits on.
+_REWRITTEN = re.compile(r"[?#\\\t\r\n]")
 # What every Twilio webhook declares for OpenAPI about the check below.
 SIGNED: dict[int | str, dict[str, Any]] = {
     403: {"description": "X-Twilio-Signature missing or wrong (nothing changed)"}
@@ -32,11 +35,15 @@ class TwilioSignatureInvalid(Forbidden):
 
 def public_url(public_base_url: str, request: Request) -> str:
     """The URL Twilio requested, as Twilio saw it."""
-    path = request.url.path
+    path: str = request.scope["path"]
+    query = request.scope.get("query_string", b"").decode()
+    if _REWRITTEN.search(path) or _REWRITTEN.search(query):
+        # Characters Starlette's URL escapes or urlsplit drops: take its reading. Otherwise the same text without
+        # building the URL (~30 µs of a survey step's budget, issue 13).
+        path, query = request.url.path, request.url.query
     root = str(request.scope.get("root_path") or "")
     if root and path.startswith(root):
         path = path[len(root) :]
-    query = request.url.query
     return public_base_url.rstrip("/") + path + (f"?{query}" if query else "")
 
 
