@@ -40,6 +40,14 @@ def pytest_configure(config: pytest.Config) -> None:
         take_suite_slot()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files with slow tests (Chromium, subprocesses, restarts) first, each file's tests kept together.
+    `--dist loadfile` hands files to the workers in this order: a slow file left to the end runs alone on one
+    worker while the other has finished, and the run takes that long longer."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("browser")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: the order within each group is kept
+
+
 # Property tests check rules, not speed: Hypothesis's default 200 ms deadline per example turns a loaded
 # machine into a failure (a pure routing-rules test failed so under `-n 2` at load 11).
 hypothesis_settings.register_profile("okno", deadline=None)

@@ -29,6 +29,9 @@ from tests.common.private_postgres import PrivatePostgres
 from tests.intake.shop import DEMO_SECRET, order_body, signed_headers
 from tests.support import live_server, wait_until
 
+# Subprocesses, restarts or long waits: scheduled first (tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 TENANT = "acme"
 PASSWORD = "password-123"
 

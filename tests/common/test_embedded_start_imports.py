@@ -12,6 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# Subprocesses, restarts or long waits: scheduled first (tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 NOT_AT_START = ("redis", "dramatiq.brokers.redis", "asyncpg", "twilio.rest", "requests")
 
 SCRIPT = f"""

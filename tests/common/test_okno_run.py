@@ -9,8 +9,12 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support import free_port, wait_until
+
+# Subprocesses, restarts or long waits: scheduled first (tests/conftest.py).
+pytestmark = pytest.mark.slow
 
 
 def _healthy(base_url: str) -> bool:

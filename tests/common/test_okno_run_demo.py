@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from cryptography.fernet import Fernet
 from pytest import MonkeyPatch
 from twilio.request_validator import RequestValidator
@@ -17,6 +18,9 @@ from okno.demo import DEMO_NUMBER
 from okno.embedded import build_okno
 from tests.common.okno_process import RunningOkno, okno_command
 from tests.support import wait_until
+
+# Subprocesses, restarts or long waits: scheduled first (tests/conftest.py).
+pytestmark = pytest.mark.slow
 
 ERP_URL = "SELECT base_url FROM erp_connections"
 

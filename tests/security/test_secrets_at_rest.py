@@ -38,6 +38,9 @@ from services.integrations.settings import IntegrationsSettings
 from tests.conftest import PG_URL, is_postgres
 from tests.support import live_server
 
+# Subprocesses, restarts or long waits: scheduled first (tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 TEST_KEY = os.environ["OKNO_SECRET_KEYS"]  # the run's key (tests/conftest.py)
 OKNO = str(Path(sys.executable).with_name("okno"))
 ADMIN = {"Authorization": f"Bearer {DEV_SERVICE_TOKEN}"}

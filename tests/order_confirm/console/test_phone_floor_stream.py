@@ -5,12 +5,17 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from contracts.routing import MessageType
 from okno.embedded import Okno
 from services.order_confirm.domain.vocabulary import Role
 from tests.order_confirm.console.live import next_event, quiet, replica_with_streams
 from tests.order_confirm.telephony.facts_support import call_updated, deliver
 from tests.order_confirm.workflow.world import add_operator, add_tenant, mint_headers
+
+# Subprocesses, restarts or long waits: scheduled first (tests/conftest.py).
+pytestmark = pytest.mark.slow
 
 REPLICA = {"events_safety_poll_seconds": "600", "events_floor_seconds": "0.2"}
 

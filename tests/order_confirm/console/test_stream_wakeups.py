@@ -26,6 +26,9 @@ from tests.order_confirm.console.live import Event, Replica, next_event, quiet, 
 from tests.order_confirm.workflow.world import add_operator, add_order, add_tenant, mint_headers
 from tests.support import live_server
 
+# Subprocesses, restarts or long waits: scheduled first (tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 # Freshness promised to the console: a change shows within a second. (The assertions allow the shared test
 # machine some slack; bench/console_events.py measures the real latency.)
 FRESH_SECONDS = 1.5
