@@ -17,7 +17,7 @@ Same rules and answers as `order_webhooks.receive_order_webhook` (the sync path,
    (unique violation): the statement, and so everything it wrote, is undone, and it runs once more, finding
    the stored webhook-id (`duplicate`).
 
-It runs as an asyncpg prepared statement on the pooled connection's driver (db_async.driver_connection).
+It runs as an asyncpg prepared statement on a pooled driver connection (db_async.pooled_driver).
 The caller hands `Intake.held` (set when something was accepted) to the batch relay: it is committed then.
 """
 
@@ -29,13 +29,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from contracts.envelope import Envelope
 from contracts.orders import WebhookAccepted
 from contracts.routing import MessageType
-from services.common.db_async import driver_connection
 from services.common.logs import current_request_id
 from services.common.messaging.batch_relay import Held
 from services.integrations.domain.firewall import to_snapshot
@@ -50,7 +46,7 @@ _SOURCE_REF_PLACEHOLDER = f"source-ref-{secrets.token_hex(16)}"
 _WEBHOOK_ID_TAKEN = "uq_inbound_payloads_tenant_id_webhook_id"
 _RACED_ATTEMPTS = 3  # a raced webhook-id is found by the second attempt; more would be a bug, not a race
 
-# asyncpg's own parameter style: this runs on the driver connection (db_async.driver_connection).
+# asyncpg's own parameter style: this runs on the driver connection (db_async.pooled_driver).
 _ACCEPT = f"""
 WITH tenant AS (
     SELECT id FROM integration_tenants WHERE id = $1 AND active AND secret_rotated_at IS NOT DISTINCT FROM $2
@@ -101,7 +97,7 @@ class Intake:
 
 
 async def accept_order_webhook(
-    connection: AsyncConnection,
+    driver: Any,
     tenants: TenantCache,
     request: WebhookRequest,
     *,
@@ -111,16 +107,17 @@ async def accept_order_webhook(
 ) -> Intake:
     """404 unknown tenant, 401 bad signature or stale timestamp, 422 bad body; else accepted or duplicate.
 
+    `driver` is an asyncpg connection (db_async.pooled_driver, which turns its errors into SQLAlchemy's).
     Commits on its own (unlike service functions elsewhere): when the tenant's secrets changed since they
     were cached, the attempt is abandoned and made again with the new ones."""
-    keys, signed = await _verified(connection, tenants, request, now=now, tolerance=tolerance)
+    keys, signed = await _verified(driver, tenants, request, now=now, tolerance=tolerance)
     envelope = _envelope(keys, signed, now=now, publisher=publisher)
     envelope_json = envelope.model_dump_json()  # once: the statement and the relay get these bytes
     while True:
-        row = await _accept(connection, keys, signed, envelope, envelope_json, now=now)
+        row = await _accept(driver, keys, signed, envelope, envelope_json, now=now)
         if row["tenant_current"]:
-            return await _answer(connection, keys, signed, envelope_json, row)
-        keys = await tenants.refresh(connection, request.tenant_slug)
+            return await _answer(driver, keys, signed, envelope_json, row)
+        keys = await tenants.refresh(driver, request.tenant_slug)
         signed = check_signed_order(request, valid_secrets(keys, now), now=now, tolerance=tolerance)
 
 
@@ -137,7 +134,7 @@ def _envelope(keys: TenantKeys, signed: SignedOrder, *, now: datetime, publisher
 
 
 async def _accept(
-    connection: AsyncConnection,
+    driver: Any,
     keys: TenantKeys,
     signed: SignedOrder,
     envelope: Envelope[Any],
@@ -148,42 +145,34 @@ async def _accept(
     """The statement's one row; run again when a concurrent request took the webhook-id (module docstring)."""
     for attempt in range(_RACED_ATTEMPTS):
         try:
-            async with driver_connection(connection) as driver:
-                return await driver.fetchrow(_ACCEPT, *_accept_params(keys, signed, envelope, envelope_json, now))
-        except DBAPIError as error:
-            if attempt + 1 == _RACED_ATTEMPTS or getattr(error.orig, "constraint_name", None) != _WEBHOOK_ID_TAKEN:
+            return await driver.fetchrow(_ACCEPT, *_accept_params(keys, signed, envelope, envelope_json, now))
+        except Exception as error:  # asyncpg's UniqueViolationError names its constraint (asyncpg is not imported
+            # here: the embedded mode, SQLite, never loads it)
+            if attempt + 1 == _RACED_ATTEMPTS or getattr(error, "constraint_name", None) != _WEBHOOK_ID_TAKEN:
                 raise
     raise AssertionError("unreachable")
 
 
-async def _answer(
-    connection: AsyncConnection, keys: TenantKeys, signed: SignedOrder, envelope_json: str, row: Any
-) -> Intake:
+async def _answer(driver: Any, keys: TenantKeys, signed: SignedOrder, envelope_json: str, row: Any) -> Intake:
     if row["seen_ref"] is not None:
         return Intake(WebhookAccepted(order_id=row["seen_ref"], status="duplicate"), None)
     if row["outbox_id"] is None:  # the same version again: nothing was written
-        order_ref = row["known_ref"] or await _order_ref(connection, keys, signed)
+        order_ref = row["known_ref"] or await driver.fetchval(_ORDER_REF, keys.id, signed.event.data.external_id)
         return Intake(WebhookAccepted(order_id=order_ref, status="duplicate"), None)
     published = envelope_json.replace(_SOURCE_REF_PLACEHOLDER, str(row["payload_id"]))  # as the statement did
     held = Held(int(row["outbox_id"]), MessageType.ORDER_SNAPSHOT_RECEIVED, published)
     return Intake(WebhookAccepted(order_id=row["order_ref"], status="accepted"), held)
 
 
-async def _order_ref(connection: AsyncConnection, keys: TenantKeys, signed: SignedOrder) -> str:
-    async with driver_connection(connection) as driver:
-        order_ref: str = await driver.fetchval(_ORDER_REF, keys.id, signed.event.data.external_id)
-    return order_ref
-
-
 async def _verified(
-    connection: AsyncConnection, tenants: TenantCache, request: WebhookRequest, *, now: datetime, tolerance: timedelta
+    driver: Any, tenants: TenantCache, request: WebhookRequest, *, now: datetime, tolerance: timedelta
 ) -> tuple[TenantKeys, SignedOrder]:
-    keys = await tenants.get(connection, request.tenant_slug)
+    keys = await tenants.get(driver, request.tenant_slug)
     try:
         return keys, check_signed_order(request, valid_secrets(keys, now), now=now, tolerance=tolerance)
     except InvalidSignature:
         # The cached secrets may be older than a rotation the shop already follows: ask the database once.
-        fresh = await tenants.refresh(connection, request.tenant_slug)
+        fresh = await tenants.refresh(driver, request.tenant_slug)
         if fresh.secrets == keys.secrets:
             raise
         return fresh, check_signed_order(request, valid_secrets(fresh, now), now=now, tolerance=tolerance)

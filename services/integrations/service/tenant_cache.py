@@ -12,23 +12,19 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from services.common.encryption import keyring_for
 from services.integrations.models import IntegrationTenant
+from services.integrations.models.base import SERVICE
 from services.integrations.service.tenants import UnknownTenant
 
 TTL_SECONDS = 5.0
-_T = IntegrationTenant.__table__.c  # type: ignore[attr-defined]
-_BY_SLUG = select(
-    _T.id,
-    _T.slug,
-    _T.webhook_secret,
-    _T.previous_webhook_secret,
-    _T.previous_secret_expires_at,
-    _T.secret_rotated_at,
-).where(_T.slug == bindparam("slug"), _T.active.is_(True))
+# asyncpg's parameter style: read on the hot path's driver connection (db_async.pooled_driver), in autocommit.
+_BY_SLUG = f"""
+SELECT id, slug, webhook_secret, previous_webhook_secret, previous_secret_expires_at, secret_rotated_at
+FROM {IntegrationTenant.__tablename__} WHERE slug = $1 AND active
+"""
 
 
 @dataclass(frozen=True)
@@ -53,19 +49,29 @@ class TenantCache:
         self.ttl_seconds = ttl_seconds
         self._by_slug: dict[str, TenantKeys] = {}
 
-    async def get(self, connection: AsyncConnection, slug: str) -> TenantKeys:
+    async def get(self, driver: Any, slug: str) -> TenantKeys:
         """The cached tenant if young enough, else read now; 404 `unknown_tenant` for no active tenant."""
         cached = self._by_slug.get(slug)
         if cached is not None and time.monotonic() - cached.read_at < self.ttl_seconds:
             return cached
-        return await self.refresh(connection, slug)
+        return await self.refresh(driver, slug)
 
-    async def refresh(self, connection: AsyncConnection, slug: str) -> TenantKeys:
-        async with connection.begin():  # a read of its own, before (or between) the intake's transactions
-            row = (await connection.execute(_BY_SLUG, {"slug": slug})).first()
+    async def refresh(self, driver: Any, slug: str) -> TenantKeys:
+        """Read the tenant now (`driver`: an asyncpg connection); one statement, its own transaction."""
+        row = await driver.fetchrow(_BY_SLUG, slug)
         if row is None:
             self._by_slug.pop(slug, None)
             raise UnknownTenant(f"No tenant {slug!r}.")
-        keys = TenantKeys(*row, read_at=time.monotonic())
+        keyring = keyring_for(SERVICE)  # the secrets are sealed at rest (a `Sealed` column opens them for the ORM)
+        previous = row["previous_webhook_secret"]
+        keys = TenantKeys(
+            id=row["id"],
+            slug=row["slug"],
+            webhook_secret=keyring.open(row["webhook_secret"]),
+            previous_webhook_secret=None if previous is None else keyring.open(previous),
+            previous_secret_expires_at=row["previous_secret_expires_at"],
+            secret_rotated_at=row["secret_rotated_at"],
+            read_at=time.monotonic(),
+        )
         self._by_slug[slug] = keys
         return keys
