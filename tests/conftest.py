@@ -7,7 +7,6 @@ Redis key namespace, so runs (and xdist workers) never see each other's data.
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from services.common.migrations import SERVICES, upgrade
 from services.integrations.models import metadata as integrations_metadata
 from services.notify.models import metadata as notify_metadata
 from services.order_confirm.models import metadata as order_confirm_metadata
-from tests.support import FrozenClock
+from tests.support import FrozenClock, sqlite_copy
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -125,9 +124,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of an empty, migrated database: a SQLite file, or the run's PostgreSQL database."""
     if request.param == "sqlite":
-        path = tmp_path / "okno.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
+        return sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
     postgres: str = request.getfixturevalue("postgres_url")
     _truncate_postgres(postgres)
     return postgres

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import uvicorn
@@ -32,6 +34,14 @@ class FrozenClock:
 
     def set(self, value: datetime) -> None:
         self.now = value
+
+
+def sqlite_copy(template: Path, folder: Path) -> str:
+    """The URL of a copy, in `folder`, of the run's migrated SQLite file (the `sqlite_template` fixture): a
+    database of one's own without migrating it (each migration step commits its DDL: seconds on a busy disk)."""
+    path = folder / "okno.db"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
 
 
 def free_port() -> int:

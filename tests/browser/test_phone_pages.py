@@ -6,28 +6,27 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 
 from contracts.routing import MessageType
-from services.common.migrations import upgrade
 from services.order_confirm import app as order_confirm_app
 from tests.browser.test_reports_dashboard import chart_for_period, sign_in
 from tests.order_confirm.telephony.facts_support import call_updated, deliver
 from tests.reports.conftest import runtime_on
 from tests.reports.history import NOW, build_history
-from tests.support import live_server
+from tests.support import live_server, sqlite_copy
 
 pytestmark = pytest.mark.browser
 MONDAY_NOON = NOW - timedelta(days=1)  # Monday 23 November, 12:10 in Moscow
 
 
 @pytest.fixture(scope="module")
-def phone_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def phone_console(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     """order_confirm alone over the report history plus call facts as notify sends them; clock on Tuesday."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('phone') / 'okno.db'}"
-    upgrade("order_confirm", url)
+    url = sqlite_copy(sqlite_template, tmp_path_factory.mktemp("phone"))
     runtime = runtime_on(url)
     staff = build_history(runtime.engine).operators
     anna, boris = staff["anna"], staff["boris"]

@@ -22,7 +22,6 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from sqlmodel import Session
 
-from services.common.migrations import upgrade
 from services.order_confirm import app as order_confirm_app
 from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.models import Order
@@ -31,7 +30,7 @@ from services.order_confirm.runtime import OrderConfirmRuntime
 from services.order_confirm.settings import OrderConfirmSettings
 from tests.browser.conftest import BROWSER_TIMEOUT_MS, DOCS, VIEWPORT
 from tests.planning.world import NOW, PASSWORD, Ids, build_shop, local
-from tests.support import FrozenClock, live_server
+from tests.support import FrozenClock, live_server, sqlite_copy
 
 pytestmark = pytest.mark.browser
 WEEK = 7 * 48
@@ -59,9 +58,8 @@ class Planning:
 
 
 @pytest.fixture(scope="module")
-def planning(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Planning]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('planning') / 'okno.db'}"
-    upgrade("order_confirm", url)
+def planning(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Planning]:
+    url = sqlite_copy(sqlite_template, tmp_path_factory.mktemp("planning"))
     runtime = order_confirm_wiring.build(OrderConfirmSettings(database_url=url), clock=FrozenClock(NOW))
     ids = Ids()
     build_shop(runtime, ids)

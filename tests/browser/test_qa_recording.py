@@ -13,6 +13,7 @@ import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,7 +21,6 @@ from playwright.sync_api import Browser, expect
 from sqlmodel import col, select
 
 from services.common.db import transaction
-from services.common.migrations import upgrade
 from services.order_confirm import app as order_confirm_app
 from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.models import Attempt, AuditEntry, CallRecording, Tenant
@@ -29,7 +29,7 @@ from services.order_confirm.settings import OrderConfirmSettings
 from tests.browser.test_quality_pages import sign_in
 from tests.order_confirm.qa.world import NOW, PASSWORD, Ids, build
 from tests.order_confirm.telephony.fake_notify import FakeNotify, Recording
-from tests.support import FrozenClock, live_server
+from tests.support import FrozenClock, live_server, sqlite_copy
 
 pytestmark = pytest.mark.browser
 SECONDS, RATE = 30, 8000
@@ -58,9 +58,8 @@ class Recorded:
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('qa-recording') / 'okno.db'}"
-    upgrade("order_confirm", url)
+def recorded(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Recorded]:
+    url = sqlite_copy(sqlite_template, tmp_path_factory.mktemp("qa-recording"))
     runtime = order_confirm_wiring.build(OrderConfirmSettings(database_url=url), clock=FrozenClock(NOW))
     ids = Ids()
     build(runtime, ids)

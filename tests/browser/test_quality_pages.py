@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from services.common.migrations import upgrade
 from services.order_confirm import app as order_confirm_app
 from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.settings import OrderConfirmSettings
 from tests.browser.conftest import BROWSER_TIMEOUT_MS, DOCS, VIEWPORT
 from tests.order_confirm.qa.world import NOW, PASSWORD, Ids, build
-from tests.support import FrozenClock, live_server
+from tests.support import FrozenClock, live_server, sqlite_copy
 
 pytestmark = pytest.mark.browser
 # The starter card in order, as the evaluator types it: 75 % (read-back partly, no closing, two N/A).
@@ -43,9 +43,8 @@ class Quality:
 
 
 @pytest.fixture(scope="module")
-def quality(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Quality]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('quality') / 'okno.db'}"
-    upgrade("order_confirm", url)
+def quality(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Quality]:
+    url = sqlite_copy(sqlite_template, tmp_path_factory.mktemp("quality"))
     runtime = order_confirm_wiring.build(OrderConfirmSettings(database_url=url), clock=FrozenClock(NOW))
     ids = Ids()
     build(runtime, ids)

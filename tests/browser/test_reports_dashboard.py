@@ -4,26 +4,25 @@ orders, and the read-only pages (orders, audit log, ratings) are all the navigat
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from services.common.migrations import upgrade
 from services.order_confirm import app as order_confirm_app
 from tests.browser.conftest import BROWSER_TIMEOUT_MS, DOCS, VIEWPORT
 from tests.reports.conftest import runtime_on
 from tests.reports.history import PASSWORD, build_history
-from tests.support import live_server
+from tests.support import live_server, sqlite_copy
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def reports_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def reports_console(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     """order_confirm alone (it serves the console) over the known report history, clock frozen on Tuesday."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('dashboard') / 'okno.db'}"
-    upgrade("order_confirm", url)
+    url = sqlite_copy(sqlite_template, tmp_path_factory.mktemp("dashboard"))
     runtime = runtime_on(url)
     build_history(runtime.engine)
     with live_server(order_confirm_app.create_app(runtime)) as base_url:

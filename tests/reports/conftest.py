@@ -13,14 +13,13 @@ import pytest
 from dramatiq.brokers.stub import StubBroker
 from fastapi.testclient import TestClient
 
-from services.common.migrations import SERVICES, upgrade
 from services.order_confirm import app as order_confirm_app
 from services.order_confirm import wiring as order_confirm_wiring
 from services.order_confirm.runtime import OrderConfirmRuntime
 from services.order_confirm.settings import OrderConfirmSettings
 from tests.conftest import _truncate_postgres
 from tests.reports.history import NOW, History, build_history
-from tests.support import FrozenClock
+from tests.support import FrozenClock, sqlite_copy
 
 
 def runtime_on(database_url: str) -> OrderConfirmRuntime:
@@ -31,10 +30,7 @@ def runtime_on(database_url: str) -> OrderConfirmRuntime:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def report_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     if request.param == "sqlite":
-        sqlite_url = f"sqlite:///{tmp_path_factory.mktemp('reports') / 'okno.db'}"
-        for service in SERVICES:
-            upgrade(service, sqlite_url)
-        return sqlite_url
+        return sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path_factory.mktemp("reports"))
     postgres_url: str = request.getfixturevalue("postgres_url")
     _truncate_postgres(postgres_url)
     return postgres_url
