@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, case, func
+from sqlalchemy import BindParameter, Select, Table, bindparam, case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -27,8 +27,12 @@ from services.order_confirm.telephony.floor import phone_floor
 # The queue shows at most this many tasks; the stream watches the same window.
 WATCHED_TASKS = 500
 
-# Everything about a queued task that the console shows: a change in any of it is worth a refresh.
-TaskMark = tuple[int | None, int | None, str | None, str, str, str, int | None, str | None]
+# Everything about a queued task that the console shows (order id, version, order status, kind, due, priority,
+# lease holder, order updated): a change in any of it is worth a refresh. Values as the driver returns them.
+TaskMark = tuple[Any, ...]
+# The moment a queue is read at: `queue_marks_query(scope, NOW)` builds a statement a stream keeps and runs with
+# `{"now": ...}` on every read, so only the first read of a scope pays for building it.
+NOW: BindParameter[datetime] = bindparam("now")
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,9 @@ class QueueChange:
         return {"added": self.added, "changed": self.changed, "removed": self.removed}
 
 
-def queue_marks_query(scope: Scope, now: datetime) -> Select[Any]:
-    """The caller's queue as compact rows: what `GET /api/v1/queue` shows of each task and its order."""
+def queue_marks_query(scope: Scope, now: datetime | BindParameter[datetime]) -> Select[Any]:
+    """The caller's queue as compact rows: what `GET /api/v1/queue` shows of each task and its order (task id
+    first, then its `TaskMark`)."""
     tasks = queue_query(scope, now).limit(WATCHED_TASKS).subquery()
     orders: Table = Order.__table__  # type: ignore[attr-defined]
     return sa_select(
@@ -64,20 +69,9 @@ def queue_marks_query(scope: Scope, now: datetime) -> Select[Any]:
 
 
 def marks_of(rows: Iterable[Any]) -> dict[int, TaskMark]:
-    """Task id -> what the console shows of it: plain rows, no ORM objects (every woken stream runs this)."""
-    marks: dict[int, TaskMark] = {}
-    for task_id, order_id, version, status, kind, due_at, priority, lease_by, updated_at in rows:
-        marks[int(task_id)] = (
-            order_id,
-            version,
-            status,
-            kind,
-            str(due_at),
-            str(priority),
-            lease_by,
-            str(updated_at) if updated_at is not None else None,
-        )
-    return marks
+    """Task id -> what the console shows of it: plain rows, no ORM objects, no conversions (every woken stream
+    runs this; two reads through the same driver compare equal exactly when nothing shown changed)."""
+    return {int(row[0]): tuple(row[1:]) for row in rows}
 
 
 def queue_marks(session: Session, scope: Scope, now: datetime) -> dict[int, TaskMark]:

@@ -36,9 +36,9 @@ def lease_is_free(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool
     return or_(col(Task.lease_operator_id).is_(None), col(Task.lease_expires_at) <= now)
 
 
-def queue_query(scope: Scope, now: datetime) -> SelectOfScalar[Task]:
+def queue_query(scope: Scope, now: datetime | ColumnElement[datetime]) -> SelectOfScalar[Task]:
     """The caller's open tasks: due ones first, then by priority, then by due time. Reused by the live
-    queue stream of the console, so both always agree."""
+    queue stream of the console, so both always agree (a stream passes `now` as a bound parameter)."""
     is_due = case((col(Task.due_at) <= now, 0), else_=1)
     return (
         select(Task)
