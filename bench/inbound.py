@@ -12,8 +12,8 @@ owner and cover waits are `--personal-wait` seconds so the run shows all three t
 
 Printed: p50/p99/max of each webhook, and of the routing decision inside notify (the line try-lock, the
 projection reads, the pure rules and the offer, timed in the server around `inbound.flow._route` and its
-PostgreSQL hot path `inbound.hot._route`; goal p99 < 50 ms), notify's CPU and SQL per webhook, and a check that
-every call was answered exactly once with no operator rung twice at a time.
+PostgreSQL hot path `inbound.hot._route` / `_route_queued`; goal p99 < 50 ms), notify's CPU and SQL per webhook,
+and a check that every call was answered exactly once with no operator rung twice at a time.
 
     .venv/bin/python -m bench.inbound                 # 200 callers, 20 operators, PostgreSQL
     .venv/bin/python -m bench.inbound --quick         # 40 callers, 5 operators (smoke)
@@ -107,6 +107,15 @@ def serve(database_url: str, port: int, twilio: tuple[str, str, str]) -> None:
         return routed
 
     hot._route = timed_hot_route
+    hot_queued = hot._route_queued  # the queue loop's decision there
+
+    async def timed_hot_queued(*args: Any, **kwargs: Any) -> Any:
+        started = clock.perf_counter()
+        routed = await hot_queued(*args, **kwargs)
+        decisions.append(clock.perf_counter() - started)
+        return routed
+
+    hot._route_queued = timed_hot_queued
     hot.decide = timed_decide  # type: ignore[attr-defined]
     app: FastAPI = create_app(runtime)
     instrument(app)

@@ -81,13 +81,13 @@ def test_an_operator_rung_since_the_reads_is_passed_over(desk: Desk, monkeypatch
             )
         )
     if desk.runtime.engine.dialect.name == "postgresql":  # the decision's hot path (inbound/hot.py)
-        hot_reads = hot._read
+        hot_reads = hot._parsed
 
-        async def stale_read(*args: Any) -> hot.Read:
-            read = await hot_reads(*args)
+        def stale_read(*args: Any) -> hot.Read:
+            read = hot_reads(*args)
             return replace(read, agents=[replace(a, busy=False) for a in read.agents])
 
-        monkeypatch.setattr(hot, "_read", stale_read)
+        monkeypatch.setattr(hot, "_parsed", stale_read)
     else:
         reads = lookup.agents
 
@@ -137,3 +137,31 @@ def test_an_offer_is_dated_from_when_its_operators_line_is_held(desk: Desk, monk
     [offer] = desk.updates(call.id)[-1].offers
     assert call.offered_at == came_in  # the caller's wait counts from their arrival
     assert offer.offered_at == came_in + timedelta(seconds=2)
+
+
+def test_a_caller_who_hung_up_since_the_queue_loop_read_is_not_rung(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queue loop reads without a lock (PostgreSQL's hot path): the caller hung up between that read, which
+    found Anna free, and the write that would ring her. Nothing rings; the loop's answer is decided again under
+    the call's lock, and a call that is over hangs up."""
+    if desk.runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite decides under the call's lock from the start (one writer at a time)")
+    phone = desk.dial_in("+79160000001")
+    assert phone.now.redirect, "nobody signed in: the caller waits"
+    desk.presence(ANNA)
+    parsed = hot._parsed
+
+    def hung_up_meanwhile(*args: Any) -> hot.Read:
+        read = parsed(*args)
+        with transaction(desk.runtime.engine) as session:  # the caller's status callback, committed meanwhile
+            call = flow.inbound_call(session, phone.call_id)
+            assert call is not None
+            flow.end(session, desk.runtime.outbox, call, "abandoned", at=desk.clock())
+        return read
+
+    monkeypatch.setattr(hot, "_parsed", hung_up_meanwhile)
+    assert phone.wait().hangup
+    [call] = desk.calls()
+    assert call.state == "ended"
+    assert all(not update.offers for update in desk.updates(call.id)), "Anna was rung for a call that was over"

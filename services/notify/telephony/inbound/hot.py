@@ -1,16 +1,21 @@
 """The queue loop and a new call's first decision on PostgreSQL, on the event loop (issue 14: decision p99).
 
-Same rules, locks and facts as flow.py, in ring_sql.py's few asyncpg statements instead of the ORM's ten: the
-caller's row locked (or a new call not yet written), the reads, the chosen operator's line try-locked, then one
-write that checks that line again under the lock (nothing is written when it is busy: the rules run again
-without that operator). What is rare takes flow.py's path instead (`Fallback`, raised before anything was
-written or with the transaction rolled back): a call not queued (a retried webhook, a crossed wake-up), a
-retried `inbound`, an unknown number, a closed tenant, a caller who waited too long. SQLite never comes here.
+Same rules, line locks and facts as flow.py, in ring_sql.py's few asyncpg statements instead of the ORM's ten:
+one read without a lock (a caller told to keep waiting costs that one statement), then, to ring, the chosen
+operator's line try-locked and one write that checks that line again under the lock and the call against what
+was read (nothing is written when the line is busy: the rules run again without that operator). What is rare
+takes flow.py's path instead (`Fallback`, raised before anything was written or with the transaction rolled
+back): a call not queued or changed since the read (a retried webhook, a crossed wake-up), a retried
+`inbound`, an unknown number, a closed tenant, a caller who waited too long. SQLite never comes here.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+import weakref
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -38,6 +43,23 @@ _TRY_LOCK = "SELECT pg_try_advisory_xact_lock($1, $2)"
 _SETTINGS = "SELECT settings FROM voice_tenants WHERE tenant_id = $1"
 
 
+# Connections are handed out first come, first served (asyncio.Queue, under SQLAlchemy's async pool, lets a
+# newcomer take a connection returned while older waiters are being woken: under a burst some waited seconds).
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def _connection(runtime: Runtime[NotifySettings]) -> AsyncIterator[Any]:
+    """A pooled connection's driver, in the order the requests asked for one."""
+    engines = runtime.async_engines
+    loop = asyncio.get_running_loop()
+    turn = _turns.get(loop)
+    if turn is None:
+        turn = _turns[loop] = asyncio.Semaphore(engines.pool_size)
+    async with turn, engines.current().connect() as connection, driver_connection(connection) as driver:
+        yield driver
+
+
 class Fallback(Exception):
     """This request takes flow.py's path (module doc); nothing of it was written here."""
 
@@ -58,22 +80,8 @@ async def wait(runtime: Runtime[NotifySettings], ctx: Context, call_id: str) -> 
         uuid.UUID(call_id)
     except ValueError:
         return [Hangup()]
-    held: Held | None = None
-    async with (
-        runtime.async_engines.current().connect() as connection,
-        driver_connection(connection) as driver,
-        driver.transaction(),
-    ):
-        row = await driver.fetchrow(ring_sql.LOCK_CALL, call_id)
-        if row is None or row["direction"] != "inbound":
-            return [Hangup()]
-        call = VoiceCall(**dict(row))
-        if call.state != "queued":
-            raise Fallback
-        settings = await _settings(runtime, driver, call.tenant_id)
-        if settings is None:
-            return [Hangup()]
-        steps, held = await _route(driver, ctx, call, settings, None)
+    async with _connection(runtime) as driver:
+        steps, held = await _route_queued(runtime, driver, ctx, call_id)
     if held is not None:
         runtime.batch_relay.hold(held)
     return steps
@@ -81,8 +89,7 @@ async def wait(runtime: Runtime[NotifySettings], ctx: Context, call_id: str) -> 
 
 async def arrive(runtime: Runtime[NotifySettings], ctx: Context, arrival: Arrival) -> list[VoiceStep]:
     """`/twilio/voice/inbound` of a call not seen before, from a number the tenant's settings know."""
-    held: Held | None = None
-    async with runtime.async_engines.current().connect() as connection, driver_connection(connection) as driver:
+    async with _connection(runtime) as driver:
         found = await driver.fetchrow(ring_sql.ARRIVAL, arrival.dialled, arrival.call_sid)
         tenant = found["tenant_id"]
         if found["known"] or tenant is None:
@@ -104,8 +111,7 @@ async def arrive(runtime: Runtime[NotifySettings], ctx: Context, arrival: Arriva
             queue_entered_at=ctx.now,
             updated_at=ctx.now,
         )
-        async with driver.transaction():
-            steps, held = await _route(driver, ctx, call, settings, number)
+        steps, held = await _route(driver, ctx, call, settings)
     if held is not None:
         runtime.batch_relay.hold(held)
     script = script_for(settings.language)
@@ -113,31 +119,69 @@ async def arrive(runtime: Runtime[NotifySettings], ctx: Context, arrival: Arriva
     return (notice if settings.recording and settings.announcement else []) + steps
 
 
-async def _route(
-    driver: Any, ctx: Context, call: VoiceCall, settings: TelephonySettingsChanged, new_number: str | None
-) -> tuple[list[VoiceStep], Held | None]:
-    """flow._route on the driver: the reads, the rules, the line and the write. `new_number`: the caller's
-    number of a call not written yet (its row is written here, queued or ringing), else None."""
-    new = call.revision == 0
-    read = await _read(driver, call, new_number if new else None)
-    if new and read.customer is not None:
-        call.customer_id, call.owner_id, _cover = read.customer
-    caller = _caller(call, read) if new else next((c for c in read.waiting if c.call_id == call.id), None)
+Routed = tuple[list[VoiceStep], Held | None]  # the voice steps, and the outbox row to hand the relay after commit
+
+
+async def _route_queued(runtime: Runtime[NotifySettings], driver: Any, ctx: Context, call_id: str) -> Routed:
+    """flow.route of a queued caller on the driver: the read (no lock), the rules, the line and the write."""
+    row = await driver.fetchrow(ring_sql.READ_QUEUED, call_id)
+    if row is None or row["direction"] != "inbound":
+        return [Hangup()], None
+    call = VoiceCall(**{name: row[name] for name in ring_sql.CALL_COLUMNS})
+    if call.state != "queued":
+        raise Fallback
+    settings = await _settings(runtime, driver, call.tenant_id)
+    if settings is None:
+        return [Hangup()], None
+    read = _parsed(row["rows"], call)
+    caller = next((c for c in read.waiting if c.call_id == call.id), None)
     if caller is None:
         raise Fallback
+    return await _decide(driver, ctx, call, settings, read, caller)
+
+
+async def _route(driver: Any, ctx: Context, call: VoiceCall, settings: TelephonySettingsChanged) -> Routed:
+    """flow._route of a new call on the driver (its row is written here, queued or ringing)."""
+    read = _parsed(await driver.fetch(ring_sql.READ, call.tenant_id, call.id, call.customer_number), call)
+    cover = None
+    if read.customer is not None:
+        call.customer_id, call.owner_id, cover = read.customer
+    caller = Caller(call.id, call.offered_at, call.customer_id is not None, call.owner_id, cover)
+    return await _decide(driver, ctx, call, settings, read, caller)
+
+
+async def _decide(
+    driver: Any, ctx: Context, call: VoiceCall, settings: TelephonySettingsChanged, read: Read, caller: Caller
+) -> Routed:
+    """The rules until they wait or ring an operator whose line is theirs; a transaction from the first try to
+    ring (the line locks last until it ends)."""
     agents, rules = read.agents, rules_of(settings)
-    while True:
-        decision: Decision = decide(caller, read.waiting, agents, rules, ctx.now)
-        if isinstance(decision, Ring):
+    transaction = None
+    try:
+        while True:
+            decision: Decision = decide(caller, read.waiting, agents, rules, ctx.now)
+            if not isinstance(decision, Ring):
+                break
+            if transaction is None:
+                transaction = driver.transaction()
+                await transaction.start()
             rung = await _ring(driver, ctx, call, settings, read, decision, agents)
             if rung is not None:
-                return rung
+                routed: Routed = rung
+                break
             agents = [replace(a, busy=True) if a.operator_id == decision.operator_id else a for a in agents]
-            continue
-        if not isinstance(decision, Wait):
+        if isinstance(decision, Wait):
+            held = await _queue_new(driver, ctx, call) if call.revision == 0 else None
+            routed = queue_steps(ctx.base, call.id, settings, decision.position, decision.offer_callback), held
+        elif not isinstance(decision, Ring):
             raise Fallback  # closed, or waited too long: a callback (flow._give_up)
-        held = await _queue_new(driver, ctx, call) if new else None
-        return queue_steps(ctx.base, call.id, settings, decision.position, decision.offer_callback), held
+    except BaseException:
+        if transaction is not None:
+            await transaction.rollback()
+        raise
+    if transaction is not None:
+        await transaction.commit()
+    return routed
 
 
 async def _ring(
@@ -160,14 +204,16 @@ async def _ring(
     )
     rung = replace_call(call, state="ringing", revision=call.revision + 1, updated_at=at)
     envelope, outbox_row = _published(ctx, rung, [offer for _id, offer in read.offers] + [offer])
-    head: list[Any] = [ring.operator_id]
     if new:
-        row = await driver.fetchrow(ring_sql.RING_NEW, *head, ring.role, at, *_new_call(rung), *outbox_row)
-        if row["line_free"] and row["offer_id"] is None:
-            raise Fallback  # Twilio's retry of this webhook wrote the call meanwhile
+        params: tuple[Any, ...] = (ring.operator_id, ring.role, at, *_new_call(rung))
+        row = await driver.fetchrow(ring_sql.RING_NEW, *params, *outbox_row)
     else:
-        params = (call.id, call.tenant_id, ring.role, at, rung.revision)
-        row = await driver.fetchrow(ring_sql.RING_QUEUED, *head, *params, *outbox_row)
+        params = (ring.operator_id, call.id, call.tenant_id, ring.role, at, rung.revision)
+        row = await driver.fetchrow(ring_sql.RING_QUEUED, *params, *outbox_row)
+    if row["offer_id"] is None and row["line_free"]:
+        # The call changed since the read (a retry of `inbound` wrote it, another webhook of it moved it on):
+        # flow.py decides under its lock.
+        raise Fallback
     if row["offer_id"] is None:
         return None  # taken since the reads: busy for this decision
     phone = next(a.phone for a in agents if a.operator_id == ring.operator_id)
@@ -218,46 +264,39 @@ def _published(ctx: Context, call: VoiceCall, offers: list[VoiceCallOffer]) -> t
     return published, (str(envelope.message_id), message_type, call.tenant_id, published, now)
 
 
-async def _read(driver: Any, call: VoiceCall, number: str | None) -> Read:
+def _parsed(rows: Iterable[Sequence[Any]], call: VoiceCall) -> Read:
+    """READ's rows: (kind, call id, t1, t2, i1, i2, i3, i4, flag, s1, s2), meaning by kind (ring_sql.py)."""
     read = Read([], [], [], None)
     found: dict[str, tuple[datetime, bool, int | None, int | None]] = {}  # FIFO time, known, owner, cover
     declined: dict[str, set[int]] = {}
-    for row in await driver.fetch(ring_sql.READ, call.tenant_id, call.id, number):
-        kind = row["kind"]
+    for kind, call_id, t1, t2, i1, i2, i3, i4, flag, s1, s2 in rows:
         if kind == ring_sql.WAITING:
-            found.setdefault(row["call_id"], (row["t1"], row["i1"] is not None, row["i2"], row["i3"]))
-            refused = declined.setdefault(row["call_id"], set())
-            if row["i4"] is not None:
-                refused.add(row["i4"])
+            found.setdefault(call_id, (t1, i1 is not None, i2, i3))
+            refused = declined.setdefault(call_id, set())
+            if i4 is not None:
+                refused.add(i4)
         elif kind == ring_sql.AGENT:
-            phone = row["s2"] if row["s1"] == "phone" else None
-            read.agents.append(Agent(row["i1"], True, bool(row["flag"]), row["t1"], phone))
+            read.agents.append(Agent(i1, True, bool(flag), t1, s2 if s1 == "phone" else None))
         elif kind == ring_sql.OFFER:
             offer = VoiceCallOffer(
-                id=row["i2"],
+                id=i2,
                 call_id=call.id,
                 tenant_id=call.tenant_id,
-                operator_id=row["i1"],
-                role=row["s1"],
-                offered_at=row["t1"],
-                ended_at=row["t2"],
-                result=row["s2"],
+                operator_id=i1,
+                role=s1,
+                offered_at=t1,
+                ended_at=t2,
+                result=s2,
             )
-            read.offers.append((row["i2"], offer))
+            read.offers.append((i2, offer))
         else:
-            read.customer = (row["i1"], row["i2"], row["i3"])
+            read.customer = (i1, i2, i3)
     read.offers.sort(key=lambda pair: (pair[1].offered_at, pair[0]))
     read.waiting = [
         Caller(call_id, entered, known, owner, cover if owner is not None else None, frozenset(declined[call_id]))
         for call_id, (entered, known, owner, cover) in found.items()
     ]
     return read
-
-
-def _caller(call: VoiceCall, read: Read) -> Caller:
-    """A new call as the rules see it: not in the queue yet, rung by nobody."""
-    cover = read.customer[2] if read.customer is not None and call.owner_id is not None else None
-    return Caller(call.id, call.offered_at, call.customer_id is not None, call.owner_id, cover)
 
 
 async def _settings(runtime: Runtime[NotifySettings], driver: Any, tenant_id: str) -> TelephonySettingsChanged | None:

@@ -2,15 +2,17 @@
 (db_async.driver_connection), no ORM and no SQLAlchemy per statement (issue 14: the decision's p99 was round
 trips and session machinery, not the rules).
 
-A decision to ring is four statements between BEGIN and COMMIT, where the ORM path took about ten:
-1. `LOCK_CALL` (the queue loop) the caller's row, locked, or `ARRIVAL` (a new call) the tenant of the number
-   and whether Twilio retried the webhook — before the transaction;
-2. `READ`: every queued caller of the tenant, its operators and the caller's own offers (and, for a new call,
-   the customer behind the number), one statement of typed rows;
-3. `lines.try_lock_line`'s advisory try-lock on the chosen operator's line;
-4. one write: the operator's line checked again under that lock, the offer, the call's new state and
-   revision, its `telephony_call.updated` outbox row — nothing at all when the line turned out busy, so the
-   rules run again without that operator (flow.py's module doc).
+No lock and no transaction to read: a decision to wait (most requests: the queue loop) is one statement, and
+one to ring takes a transaction only for its last two:
+1. `READ_QUEUED` (the queue loop: the caller's row and the rest as an array of records) or `ARRIVAL` then `READ`
+   (a new call: the tenant of the number and whether Twilio retried the webhook, then the rows): every queued
+   caller of the tenant, its operators, the caller's own offers (and the customer behind a new number);
+2. to ring, BEGIN, `lines.try_lock_line`'s advisory try-lock on the chosen operator's line, then
+3. one write: the line checked again under that lock (this statement's snapshot is taken after it), the call's
+   new state and revision — only if the call is still as read (`revision`; every change of a call bumps it,
+   facts.py), else the ORM path decides under the call's lock — the offer and the call's
+   `telephony_call.updated` outbox row; nothing at all when the line turned out busy, so the rules run again
+   without that operator (flow.py's module doc). A new caller who waits is one autocommit insert (`QUEUE_NEW`).
 """
 
 from __future__ import annotations
@@ -29,9 +31,6 @@ _OUTBOX: str = OutboxMessage.__tablename__
 # Every column of a call, in the model's order: the snapshot published needs them all.
 CALL_COLUMNS = tuple(VoiceCall.model_fields)
 
-# $1 call id.
-LOCK_CALL = f"SELECT {', '.join(CALL_COLUMNS)} FROM {_CALLS} WHERE id = $1 FOR UPDATE"
-
 # $1 the number dialled, $2 the caller's CallSid.
 ARRIVAL = f"""
 SELECT (SELECT tenant_id FROM voice_numbers WHERE number = $1) AS tenant_id,
@@ -40,30 +39,43 @@ SELECT (SELECT tenant_id FROM voice_numbers WHERE number = $1) AS tenant_id,
 # The rows of READ, told apart by `kind`; the other columns' meaning depends on it (hot.py reads them).
 WAITING, AGENT, OFFER, CUSTOMER = 0, 1, 2, 3
 _DECLINED = ", ".join(f"'{result}'" for result in DECLINED)
-# $1 tenant, $2 the caller's call id, $3 the caller's number (a new call; NULL otherwise).
-READ = f"""
+
+
+def _read(tenant: str, call: str, number: str) -> str:
+    """The queue, the operators, the call's offers (and the customer behind `number`), as typed rows."""
+    return f"""
 SELECT {WAITING} AS kind, c.id AS call_id, COALESCE(c.queue_entered_at, c.offered_at) AS t1, NULL::timestamptz AS t2,
        c.customer_id AS i1, c.owner_id AS i2, v.cover_id AS i3, o.operator_id AS i4,
        NULL::bool AS flag, NULL::text AS s1, NULL::text AS s2
 FROM {_CALLS} c
 LEFT JOIN {_COVERS} v ON v.tenant_id = c.tenant_id AND v.owner_id = c.owner_id
 LEFT JOIN {_OFFERS} o ON o.call_id = c.id AND o.result IN ({_DECLINED})
-WHERE c.tenant_id = $1 AND c.state = 'queued' AND c.direction = 'inbound'
+WHERE c.tenant_id = {tenant} AND c.state = 'queued' AND c.direction = 'inbound'
 UNION ALL
 SELECT {AGENT}, NULL, p.last_call_ended_at, NULL, p.operator_id, NULL, NULL, NULL,
        EXISTS (SELECT FROM {_OFFERS} o WHERE o.operator_id = p.operator_id AND o.ended_at IS NULL)
        OR EXISTS (SELECT FROM {_CALLS} c WHERE c.operator_id = p.operator_id AND c.state <> 'ended'),
        p.line, p.phone_number
 FROM {_PRESENCE} p
-WHERE p.tenant_id = $1 AND p.status = 'available' AND p.member
+WHERE p.tenant_id = {tenant} AND p.status = 'available' AND p.member
 UNION ALL
 SELECT {OFFER}, NULL, o.offered_at, o.ended_at, o.operator_id, o.id, NULL, NULL, NULL, o.role, o.result
-FROM {_OFFERS} o WHERE o.call_id = $2
+FROM {_OFFERS} o WHERE o.call_id = {call}
 UNION ALL
 (SELECT {CUSTOMER}, NULL, NULL, NULL, u.customer_id, u.owner_id, v.cover_id, NULL, NULL, NULL, NULL
  FROM {_CUSTOMERS} u LEFT JOIN {_COVERS} v ON v.tenant_id = u.tenant_id AND v.owner_id = u.owner_id
- WHERE u.tenant_id = $1 AND u.phone = $3::varchar
+ WHERE u.tenant_id = {tenant} AND u.phone = {number}
  ORDER BY u.revision DESC, u.customer_id DESC LIMIT 1)"""
+
+
+# A new call: $1 tenant, $2 its call id (no offers yet), $3 the caller's number.
+READ = _read("$1", "$2", "$3::varchar")
+# The queue loop, without a lock or a transaction (a decision to wait writes nothing; one to ring writes only if
+# the call is still as read: RING_QUEUED): $1 the call id. Its row, and READ's rows as an array of records.
+READ_QUEUED = f"""
+SELECT {", ".join(f"me.{name}" for name in CALL_COLUMNS)},
+       ARRAY(SELECT ROW(r.*) FROM ({_read("me.tenant_id", "me.id", "NULL::varchar")}) r) AS rows
+FROM {_CALLS} me WHERE me.id = $1"""
 
 # The line check of `lines.line_busy`, run after the try-lock succeeded: its snapshot is taken after the lock.
 # $1 operator id.
@@ -85,19 +97,21 @@ def _outbox(first: int, after: str) -> str:
 )"""
 
 
-# $1 operator, $2 call id, $3 tenant, $4 role, $5 offered at (= the call's updated_at), $6 the call's new revision,
-# $7-$11 the outbox row. Answers the offer's and the outbox row's ids, or NULLs when the line was busy.
+# $1 operator, $2 call id, $3 tenant, $4 role, $5 offered at (= the call's updated_at), $6 the call's new revision
+# (the one read + 1: nothing is written if the call changed since the read), $7-$11 the outbox row. Answers the
+# offer's and the outbox row's ids (NULLs when nothing was written) and whether the line was free.
 RING_QUEUED = f"""
-WITH {_FREE}, offer AS (
-    INSERT INTO {_OFFERS} (call_id, tenant_id, operator_id, role, offered_at)
-    SELECT $2, $3, $1, $4, $5 FROM free WHERE ok
-    RETURNING id
-), rung AS (
+WITH {_FREE}, rung AS (
     UPDATE {_CALLS} SET state = 'ringing', revision = $6, updated_at = $5
-    WHERE id = $2 AND EXISTS (SELECT FROM offer)
+    WHERE id = $2 AND state = 'queued' AND revision = $6::bigint - 1 AND (SELECT ok FROM free)
+    RETURNING id
+), offer AS (
+    INSERT INTO {_OFFERS} (call_id, tenant_id, operator_id, role, offered_at)
+    SELECT $2, $3, $1, $4, $5 FROM rung
     RETURNING id
 ), {_outbox(7, "rung")}
-SELECT (SELECT id FROM offer) AS offer_id, (SELECT id FROM published) AS outbox_id"""
+SELECT (SELECT id FROM offer) AS offer_id, (SELECT id FROM published) AS outbox_id,
+       (SELECT ok FROM free) AS line_free"""
 
 _NEW_CALL_COLUMNS = (
     "id, tenant_id, direction, state, revision, line_number, customer_number, customer_id, owner_id,"
