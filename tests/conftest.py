@@ -32,6 +32,11 @@ from tests.support import FrozenClock, sqlite_copy
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # xdist hands out files by their number of tests unless told otherwise: the one-test files that start a
+    # whole `okno run` or a private PostgreSQL went last and ran alone at the end. The order of
+    # pytest_collection_modifyitems below (slow files first) is the one it should follow.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
     # Only the controller of a parallel whole run takes a slot (see tests/suite_slots.py).
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
         from tests.suite_slots import take_suite_slot
