@@ -122,8 +122,9 @@ class OneCODataAdapter:
         m = self.mapping
         customer = self._customer(str(d.get(f"{m.customer_ref}_Key")), customers)
         items, item_keys = [], {}
+        product_ref = f"{m.item_product_ref}_Key"
         for row in d.get(m.items_table) or []:
-            product_key = str(row[f"{m.item_product_ref}_Key"])
+            product_key = str(row[product_ref])
             sku, name = self._product(product_key, products)
             item_keys[sku] = product_key
             items.append(
@@ -148,10 +149,10 @@ class OneCODataAdapter:
             "payment": {
                 "method": str(read_path(d, m.payment_method) or "unknown"),
                 "status": str(read_path(d, m.payment_status) or m.default_payment_status),
-                "amount": _money(read_path(d, m.total)),
+                "amount": (total := _money(read_path(d, m.total))),  # read once, in the same order
                 "currency": m.currency,
             },
-            "total": _money(read_path(d, m.total)),
+            "total": total,
             "currency": m.currency,
             "comment": read_path(d, m.comment) or None,
         }

@@ -80,8 +80,11 @@ class OneCMapping(BaseModel):
 def read_path(entity: dict[str, Any] | None, path: str | None) -> Any:
     if entity is None or not path:
         return None
+    steps = _steps(path)
+    if len(steps) == 1 and steps[0][1] is None:  # a plain property, most paths: a dozen per document
+        return entity.get(steps[0][0]) if isinstance(entity, dict) else None
     value: Any = entity
-    for name, field, expected in _steps(path):
+    for name, field, expected in steps:
         if value is None:
             return None
         value = value.get(name) if isinstance(value, dict) else None
