@@ -6,6 +6,7 @@ orders of one customer are applied one at a time and always land with the same o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -54,9 +55,22 @@ def tenant_of(session: Session, slug: str) -> Tenant:
     return found
 
 
-def customer_values(tenant: Tenant, snapshot: OrderSnapshot, *, now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TenantRef:
+    """What intake needs of a shop: its id, and where its customers' phones and clocks are unless they say."""
+
+    id: int
+    country: str
+    timezone: str
+
+    @classmethod
+    def of(cls, tenant: Tenant) -> TenantRef:
+        assert tenant.id is not None
+        return cls(tenant.id, tenant.country, tenant.timezone)
+
+
+def customer_values(tenant: TenantRef, snapshot: OrderSnapshot, *, now: datetime) -> dict[str, Any]:
     """The customer's row as their first order states it (identity: tenant + E.164 phone)."""
-    assert tenant.id is not None
     identity = phones.identify(snapshot.customer.phone, tenant.country)
     return {
         "tenant_id": tenant.id,
@@ -80,7 +94,7 @@ def customer_values(tenant: Tenant, snapshot: OrderSnapshot, *, now: datetime) -
 
 def lock_customer(session: Session, tenant: Tenant, snapshot: OrderSnapshot, *, now: datetime) -> Customer:
     """Find or create the customer (tenant + E.164 phone) and hold their row lock until commit."""
-    values = customer_values(tenant, snapshot, now=now)
+    values = customer_values(TenantRef.of(tenant), snapshot, now=now)
     on_postgresql = session.get_bind().dialect.name == "postgresql"
     insert = (postgresql if on_postgresql else sqlite).insert(Customer).values(**values)
     # One round trip: the conflict's no-op update locks an existing customer's row and returns it, like

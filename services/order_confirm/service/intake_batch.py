@@ -24,13 +24,15 @@ from typing import Any
 import structlog
 from sqlalchemy import ColumnElement, Connection, Table, bindparam, false, insert, literal_column, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel
 
 from contracts.orders import OrderEventType, OrderSnapshot
 from services.common.money import from_minor
 from services.order_confirm.domain.vocabulary import OrderStatus, TaskKind, TaskStatus
-from services.order_confirm.models import AuditEntry, Customer, Order, OrderItem, Task, Tenant, TimelineEvent
+from services.order_confirm.models import AuditEntry, Customer, Order, OrderItem, Task, TimelineEvent
 from services.order_confirm.service import audit, intake, ownership, timeline
+from services.order_confirm.service.intake import TenantRef
+from services.order_confirm.service.intake_batch_lookup import tenants_and_known_orders
 from services.order_confirm.service.order_projection import item_rows, projection_fields
 from services.order_confirm.service.ownership import Seat
 from services.order_confirm.streams import watch as streams_watch
@@ -49,7 +51,7 @@ class Arrival:
 @dataclass
 class _NewOrder:
     arrival: Arrival
-    tenant: Tenant
+    tenant: TenantRef
     customer_row: dict[str, Any]  # `intake.customer_values`
     customer: _Customer | None = None
     order_id: int = 0
@@ -72,8 +74,7 @@ class _Customer:
 
 def receive_snapshots(session: Session, arrivals: list[Arrival], *, now: datetime) -> None:
     """Apply a batch of order events in one transaction, as `intake.receive_snapshot` would one after another."""
-    tenants = [intake.tenant_of(session, arrival.tenant) for arrival in arrivals]
-    new_orders, one_by_one = _split(session, arrivals, tenants, now=now)
+    new_orders, one_by_one = _split(session, arrivals, now=now)
     if new_orders:
         _create(session, new_orders, now=now)
     for arrival in one_by_one:
@@ -81,26 +82,21 @@ def receive_snapshots(session: Session, arrivals: list[Arrival], *, now: datetim
             intake.receive_snapshot(session, arrival.tenant, arrival.snapshot, now=now)
 
 
-def _split(
-    session: Session, arrivals: list[Arrival], tenants: list[Tenant], *, now: datetime
-) -> tuple[list[_NewOrder], list[Arrival]]:
+def _split(session: Session, arrivals: list[Arrival], *, now: datetime) -> tuple[list[_NewOrder], list[Arrival]]:
     """New orders, and the snapshots applied one by one: with them, every snapshot of their customers, so each
     customer's orders are applied in arrival order. Read without locks: an order inserted meanwhile fails the
     batch on the orders' unique key, and one by one finds it."""
-    orders = Counter(
-        (tenant.id, arrival.snapshot.external_id) for arrival, tenant in zip(arrivals, tenants, strict=True)
+    tenants, known = tenants_and_known_orders(
+        session.connection(),
+        [arrival.tenant for arrival in arrivals],
+        [arrival.snapshot.external_id for arrival in arrivals],
     )
-    known = set(
-        session.connection().execute(
-            select(col(Order.tenant_id), col(Order.external_id)).where(
-                col(Order.tenant_id).in_({tenant.id for tenant in tenants}),
-                col(Order.external_id).in_({external_id for _, external_id in orders}),
-            )
-        )
-    )
+    orders = Counter((tenants[arrival.tenant].id, arrival.snapshot.external_id) for arrival in arrivals)
     candidates = [
-        _NewOrder(arrival, tenant, intake.customer_values(tenant, arrival.snapshot, now=now))
-        for arrival, tenant in zip(arrivals, tenants, strict=True)
+        _NewOrder(
+            arrival, tenants[arrival.tenant], intake.customer_values(tenants[arrival.tenant], arrival.snapshot, now=now)
+        )
+        for arrival in arrivals
     ]
     alone = {
         new.customer_key
@@ -220,7 +216,7 @@ def _assign_owners(
             unowned.setdefault(customers[place].id, new)
     by_tenant: dict[int, list[int]] = {}
     for customer_id, new in unowned.items():
-        by_tenant.setdefault(new.tenant.id or 0, []).append(customer_id)
+        by_tenant.setdefault(new.tenant.id, []).append(customer_id)
     owners: dict[int, Seat] = {}
     for tenant_id, customer_ids in by_tenant.items():
         owners.update(ownership.choose_owners(session, tenant_id, customer_ids, now=now))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, update
+from sqlalchemy import ColumnElement, bindparam, case, exists, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -55,6 +55,30 @@ class Seat:
     name: str
 
 
+# Built once: constructing these statements per batch cost as much as running them (the loads are read per
+# transaction, and a batch of new customers is one transaction).
+_TENANT_TURN = sa_select(col(Tenant.id)).where(col(Tenant.id) == bindparam("tenant")).with_for_update(key_share=True)
+_LOADS = (
+    sa_select(
+        col(Operator.id),
+        col(Operator.name),
+        col(Operator.status),
+        col(Operator.active_customers),
+        col(Operator.capacity),
+        col(Operator.last_assigned_at),
+        col(Operator.status_changed_at),
+    )
+    .join(OperatorTenant, col(OperatorTenant.operator_id) == col(Operator.id))
+    .where(
+        col(OperatorTenant.tenant_id) == bindparam("tenant"),
+        col(Operator.role) == Role.OPERATOR.value,
+        col(Operator.active).is_(True),
+        col(Operator.status).in_(ON_SHIFT),
+    )
+    .order_by(col(Operator.id))
+)
+
+
 def owner_candidates(session: Session, tenant_id: int) -> list[tuple[Seat, OwnerCandidate]]:
     """The tenant's on-shift operators with their loads, as of the tenant's assignment turn (held until commit).
 
@@ -65,37 +89,25 @@ def owner_candidates(session: Session, tenant_id: int) -> list[tuple[Seat, Owner
     loads: dict[int, list[tuple[Seat, OwnerCandidate]]] = memo(session, _TENANT_LOADS)
     if tenant_id in loads:
         return loads[tenant_id]
-    session.exec(select(Tenant.id).where(Tenant.id == tenant_id).with_for_update(key_share=True)).one()
-    query = (
-        sa_select(
-            col(Operator.id),
-            col(Operator.name),
-            col(Operator.status),
-            col(Operator.active_customers),
-            col(Operator.capacity),
-            col(Operator.last_assigned_at),
-            col(Operator.status_changed_at),
-        )
-        .join(OperatorTenant, col(OperatorTenant.operator_id) == col(Operator.id))
-        .where(
-            col(OperatorTenant.tenant_id) == tenant_id,
-            col(Operator.role) == Role.OPERATOR.value,
-            col(Operator.active).is_(True),
-            col(Operator.status).in_(ON_SHIFT),
-        )
-        .order_by(col(Operator.id))
-    )
+    connection = session.connection()
+    # The turn first, then the loads in a statement of their own: its snapshot is taken after the turn's wait,
+    # so it sees every owner the previous holder of the turn assigned.
+    connection.execute(_TENANT_TURN, {"tenant": tenant_id}).one()
     # Columns, not ORM objects: the loads must be the database's as of the tenant's turn, not the identity
     # map's, and building 50 operators per batch cost more than the rest of the owner choice.
     loads[tenant_id] = [
-        (Seat(row.id, row.name), _candidate(row)) for row in session.connection().execute(query) if row.id is not None
+        (Seat(row.id, row.name), _candidate(row)) for row in connection.execute(_LOADS, {"tenant": tenant_id})
     ]
     return loads[tenant_id]
 
 
+_STATUSES = {status.value: status for status in OperatorStatus}
+
+
 def _candidate(row: Any) -> OwnerCandidate:  # a row of `owner_candidates` query
-    idle_since = max(filter(None, (row.last_assigned_at, row.status_changed_at)))
-    return OwnerCandidate(row.id, OperatorStatus(row.status), row.active_customers, row.capacity, idle_since)
+    assigned, on_shift = row.last_assigned_at, row.status_changed_at  # `status_changed_at` is never NULL
+    idle_since = on_shift if assigned is None else max(assigned, on_shift)
+    return OwnerCandidate(row.id, _STATUSES[row.status], row.active_customers, row.capacity, idle_since)
 
 
 def _take_turn_if_still_eligible(session: Session, operator_id: int, *, now: datetime) -> int | None:
