@@ -49,6 +49,10 @@ _ZONES: dict[str, str] = {  # zone: "|"-separated stems
 # Longest stem first, so "петропавловск-камчатский" wins over a shorter stem it contains.
 _STEMS = sorted(((stem, zone) for zone, stems in _ZONES.items() for stem in stems.split("|")), key=lambda p: -len(p[0]))
 _WORD_START = r"(?:^|[\s,.;:()\"«-])"
+# Compiled once: intake looks up every new customer's delivery town.
+_STEM_PATTERNS = [
+    (stem.replace("ё", "е"), re.compile(_WORD_START + re.escape(stem.replace("ё", "е"))), zone) for stem, zone in _STEMS
+]
 _TOWN_IN_ADDRESS = re.compile(r"(?:^|[\s,])(?:г\.|город)\s*([^,;]+)", re.IGNORECASE)
 
 
@@ -59,7 +63,8 @@ def timezone_of_place(city: str | None, address: str | None) -> str | None:
         if not text:
             continue
         normalized = " ".join(text.lower().replace("ё", "е").split())
-        for stem, zone in _STEMS:
-            if re.search(_WORD_START + re.escape(stem.replace("ё", "е")), normalized):
+        for stem, pattern, zone in _STEM_PATTERNS:
+            # The substring test first: it rejects almost every stem at a fraction of a regex search's cost.
+            if stem in normalized and pattern.search(normalized):
                 return zone
     return None
