@@ -6,8 +6,8 @@ One statement, built once: the tenants by slug with, joined to them, those of th
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, bindparam
-from sqlmodel import col, select
+from sqlalchemy import Connection, and_, bindparam, select
+from sqlmodel import col
 
 from services.order_confirm.models import Order, Tenant
 from services.order_confirm.service.intake import TenantRef
@@ -34,7 +34,8 @@ def tenants_and_known_orders(
     tenants: dict[str, TenantRef] = {}
     known: set[tuple[int, str]] = set()
     parameters = {"slugs": sorted(set(slugs)), "external_ids": sorted(set(external_ids))}
-    for tenant_id, slug, country, timezone, external_id in connection.execute(_TENANTS_AND_KNOWN_ORDERS, parameters):
+    for row in connection.execute(_TENANTS_AND_KNOWN_ORDERS, parameters):
+        tenant_id, slug, country, timezone, external_id = int(row[0] or 0), row[1], row[2], row[3], row[4]
         tenants.setdefault(slug, TenantRef(tenant_id, country, timezone))
         if external_id is not None:
             known.add((tenant_id, external_id))
