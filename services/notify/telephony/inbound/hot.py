@@ -22,7 +22,7 @@ from typing import Any
 
 from contracts.routing import MessageType
 from contracts.telephony import CallUpdated, TelephonySettingsChanged
-from services.common.db_async import driver_connection
+from services.common.db_async import pooled_driver
 from services.common.messaging.batch_relay import Held
 from services.common.messaging.outbox import new_envelope
 from services.common.runtime import Runtime
@@ -56,7 +56,7 @@ async def _connection(runtime: Runtime[NotifySettings]) -> AsyncIterator[Any]:
     turn = _turns.get(loop)
     if turn is None:
         turn = _turns[loop] = asyncio.Semaphore(engines.pool_size)
-    async with turn, engines.current().connect() as connection, driver_connection(connection) as driver:
+    async with turn, pooled_driver(engines.current()) as driver:
         yield driver
 
 

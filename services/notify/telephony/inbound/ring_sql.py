@@ -1,5 +1,5 @@
 """The SQL of an inbound decision on PostgreSQL: asyncpg prepared statements on the pooled connection's driver
-(db_async.driver_connection), no ORM and no SQLAlchemy per statement (issue 14: the decision's p99 was round
+(db_async.pooled_driver), no ORM and no SQLAlchemy per statement (issue 14: the decision's p99 was round
 trips and session machinery, not the rules).
 
 No lock and no transaction to read: a decision to wait (most requests: the queue loop) is one statement, and
