@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import itertools
 import threading
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import structlog
 
@@ -22,6 +26,17 @@ from services.order_confirm.streams.wakeup import Wakeup, decode
 
 log = structlog.get_logger(__name__)
 LISTENER_RESTART_SECONDS = 1.0
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SharedRead:
+    """A read that other streams of the same login may take instead of reading themselves."""
+
+    number: int  # increasing: a stream never takes a read older than one it already has
+    heard: int  # notes the hub had heard when it began
+    began: float  # time.monotonic()
+    result: asyncio.Future[Any]
 
 
 class Subscription:
@@ -74,6 +89,12 @@ class StreamHub:
         self.delivered = 0
         self.resyncs = 0
         self.reads = 0
+        self.shared_reads = 0
+        # Notes heard (and resyncs): a read that began after the last of them saw every change announced so far.
+        self.heard = 0
+        self._shared: dict[int, dict[str, SharedRead]] = {}
+        self._numbers = itertools.count(1)
+        self.last_number = 0
         # Streams read on the async engine; they never take more than this share of its pool from the hot paths.
         self._reads = asyncio.Semaphore(reads_at_once)
         self._listener: asyncio.Task[None] | None = None
@@ -96,6 +117,7 @@ class StreamHub:
             mine.discard(subscription)
             if not mine:
                 del self.by_operator[subscription.operator_id]
+                self._shared.pop(subscription.operator_id, None)
         self.floors.discard(subscription)
 
     @asynccontextmanager
@@ -104,8 +126,48 @@ class StreamHub:
             self.reads += 1
             yield
 
+    async def shared(
+        self, operator_id: int, login: str, after: int, fresh_for: float, fetch: Callable[[], Awaitable[T]]
+    ) -> tuple[int, T]:
+        """`fetch()`'s result, or that of a read of the same login (an operator's tabs) that began after every
+        note heard so far, less than `fresh_for` seconds ago, and is newer than read number `after`: one read
+        serves every tab a note woke. Returns the read's number with it."""
+        found = self._shared.get(operator_id, {}).get(login)
+        began = time.monotonic()
+        if (
+            found is not None
+            and found.number > after
+            and found.heard == self.heard
+            and found.began >= began - fresh_for
+        ):
+            try:
+                value: T = await asyncio.shield(found.result)
+            except asyncio.CancelledError:
+                if not found.result.cancelled():
+                    raise  # this stream itself was cancelled
+            else:
+                self.shared_reads += 1
+                return found.number, value
+        self.last_number = number = next(self._numbers)
+        read = SharedRead(number, self.heard, began, asyncio.get_running_loop().create_future())
+        read.result.add_done_callback(_retrieved)
+        self._shared.setdefault(operator_id, {})[login] = read
+        try:
+            value = await fetch()
+        except BaseException as error:
+            if self._shared.get(operator_id, {}).get(login) is read:
+                del self._shared[operator_id][login]
+            if isinstance(error, asyncio.CancelledError):
+                read.result.cancel()  # those who joined read for themselves
+            else:
+                read.result.set_exception(error)
+            raise
+        read.result.set_result(value)
+        return number, value
+
     def deliver(self, note: str) -> None:
         self.delivered += 1
+        self.heard += 1
         for wakeup in decode(note):
             self._apply(wakeup)
 
@@ -128,6 +190,7 @@ class StreamHub:
 
     def resync(self) -> None:
         self.resyncs += 1
+        self.heard += 1
         for subscriptions in self.by_operator.values():
             for subscription in subscriptions:
                 subscription.wake(queue=True, floor=True, call=True)
@@ -141,6 +204,11 @@ class StreamHub:
             except Exception as error:  # the listener must outlive any bug in one note; streams keep polling
                 log.exception("streams.listener_failed", error=repr(error))
             await asyncio.sleep(LISTENER_RESTART_SECONDS)
+
+
+def _retrieved(result: asyncio.Future[Any]) -> None:
+    if not result.cancelled():
+        result.exception()  # whoever joined has it; nobody may have: no "never retrieved" warning
 
 
 _hubs: dict[tuple[asyncio.AbstractEventLoop, int], StreamHub] = {}

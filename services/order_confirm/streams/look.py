@@ -62,19 +62,14 @@ async def read(
     call: bool = False,
 ) -> Found:
     """Read what is due and update `seen`; the events describe what changed since the last read."""
-    if claims.expires_at <= now:
-        raise InvalidToken(TOKEN_EXPIRED)
+    check_expiry(claims, now)
     async with AsyncSession(engine, expire_on_commit=False) as session:
         if engine.dialect.name == "postgresql":
             await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         scope = await _scope(session, claims)
         found = Found(scope)
         if queue:
-            rows = await (await session.connection()).execute(_queue_query(seen, scope), {"now": now})
-            marks = events.marks_of(rows)
-            if seen.queue is not None and (change := events.queue_change(seen.queue, marks)):
-                found.events.append(("queue", {**change.as_json()}))
-            seen.queue = marks
+            found.events.extend(apply_queue(seen, await _queue_marks(session, seen, scope, now)))
         if call:
             await _read_call(session, claims.operator_id, seen, found)
         if floor and events.watches_floor(scope):
@@ -83,6 +78,42 @@ async def read(
                 found.events.append(("floor", {}))
             seen.floor = mark
         return found
+
+
+@dataclass(frozen=True)
+class QueueRead:
+    """One read of a login's queue: the streams of that login (tabs) woken by the same note share it."""
+
+    scope: Scope
+    marks: dict[int, events.TaskMark]
+
+
+def check_expiry(claims: AccessClaims, now: datetime) -> None:
+    if claims.expires_at <= now:
+        raise InvalidToken(TOKEN_EXPIRED)
+
+
+async def read_queue(engine: AsyncEngine, claims: AccessClaims, seen: Seen, now: datetime) -> QueueRead:
+    """The login check and the queue only (`read(queue=True, floor=False)` without comparing)."""
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        if engine.dialect.name == "postgresql":
+            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        scope = await _scope(session, claims)
+        return QueueRead(scope, await _queue_marks(session, seen, scope, now))
+
+
+def apply_queue(seen: Seen, marks: dict[int, events.TaskMark]) -> list[Event]:
+    """The `queue` event for what changed since the stream's last read (none on its first), and remember."""
+    found: list[Event] = []
+    if seen.queue is not None and (change := events.queue_change(seen.queue, marks)):
+        found.append(("queue", {**change.as_json()}))
+    seen.queue = marks
+    return found
+
+
+async def _queue_marks(session: AsyncSession, seen: Seen, scope: Scope, now: datetime) -> dict[int, events.TaskMark]:
+    rows = await (await session.connection()).execute(_queue_query(seen, scope), {"now": now})
+    return events.marks_of(rows)
 
 
 async def _read_call(session: AsyncSession, operator_id: int, seen: Seen, found: Found) -> None:

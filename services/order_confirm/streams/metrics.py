@@ -25,4 +25,8 @@ class StreamsCollector(Collector):
         resyncs.add_metric([], sum(hub.resyncs for hub in found))
         reads = CounterMetricFamily("okno_live_stream_reads", "Database reads by live streams (queue or floor)")
         reads.add_metric([], sum(hub.reads for hub in found))
-        yield from (open_streams, floors, notes, resyncs, reads)
+        shared = CounterMetricFamily(
+            "okno_live_stream_shared_reads", "Queue reads a stream took from another tab of the same login"
+        )
+        shared.add_metric([], sum(hub.shared_reads for hub in found))
+        yield from (open_streams, floors, notes, resyncs, reads, shared)

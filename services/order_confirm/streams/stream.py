@@ -84,6 +84,7 @@ class Stream:
             settings.events_coalesce_seconds, settings.events_floor_seconds, settings.events_safety_poll_seconds
         )
         self.sent = 0
+        self.last_read = 0  # the number of the newest shared read this stream has taken (StreamHub.shared)
 
     def close(self) -> None:
         self.hub.unsubscribe(self.subscription)
@@ -103,9 +104,13 @@ class Stream:
         if floor:
             subscription.floor, self.pace.last_floor = False, now_mono
         now = self.runtime.clock()
-        async with self.hub.reading():
-            engine = self.runtime.async_engines.current()
-            found = await look.read(engine, self.claims, self.seen, now, queue=queue, floor=floor, call=call)
+        if queue and not floor and not call:
+            found = await self._read_queue(now)
+        else:
+            self.last_read = self.hub.last_number  # a shared read that began before this one is older
+            async with self.hub.reading():
+                engine = self.runtime.async_engines.current()
+                found = await look.read(engine, self.claims, self.seen, now, queue=queue, floor=floor, call=call)
         subscription.tenants = found.scope.tenant_ids
         self.pace.token_ends_at = now_mono + _seconds_until(self.claims.expires_at, now)
         if floor and self.seen.floor is not None:
@@ -113,6 +118,21 @@ class Stream:
             changes_at = self.seen.floor.changes_at
             self.pace.floor_changes_at = now_mono + _seconds_until(changes_at, now) if changes_at else math.inf
         return found.events
+
+    async def _read_queue(self, now: datetime) -> look.Found:
+        """The queue alone, read once for every tab of this login that the same note woke (hub.shared)."""
+        look.check_expiry(self.claims, now)
+
+        async def fetch() -> look.QueueRead:
+            async with self.hub.reading():
+                engine = self.runtime.async_engines.current()
+                return await look.read_queue(engine, self.claims, self.seen, now)
+
+        login = self.claims.session_id
+        self.last_read, read = await self.hub.shared(
+            self.claims.operator_id, login, self.last_read, self.pace.coalesce, fetch
+        )
+        return look.Found(read.scope, look.apply_queue(self.seen, read.marks))
 
     async def events(self) -> AsyncIterator[str]:
         settings = self.runtime.settings
