@@ -11,7 +11,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from okno.exiting import skip_exit_collections
 from services.common.encryption import SecretKeysMissing, ensure_key_file, keyring_from_settings
 from services.common.logs import configure_logging
 from services.common.migrations import SERVICES, upgrade
@@ -68,7 +67,6 @@ def run(
     )
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
-    skip_exit_collections()
     if not server.started:
         raise typer.Exit(3)  # the startup failed; uvicorn logged why
 
