@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import time
 from pathlib import Path
 
 import httpx
@@ -30,14 +29,11 @@ def test_a_second_okno_run_on_a_busy_port_refuses_before_touching_anything(
 ) -> None:
     erp_before = okno_run.query(ERP_URL)
     assert erp_before, "the demo shop is connected to the local 1C"
-    started = time.monotonic()
     second = okno_command(okno_run.directory, "run", "--port", str(okno_run.port))
-    elapsed = time.monotonic() - started
     output = second.stdout + second.stderr
     assert second.returncode == 1, output
     assert f"port {okno_run.port} in use" in output and "try `okno run --port" in output, output
     assert "Demo tenant" not in output and "Local 1C" not in output, "nothing seeded, no 1C started"
-    assert elapsed < 30, elapsed
     # The running demo shop still pulls from its own (live) 1C, and the first process serves on.
     assert okno_run.query(ERP_URL) == erp_before
     assert httpx.get(erp_before[0][0], auth=("okno", "okno")).status_code < 500, "that 1C answers"

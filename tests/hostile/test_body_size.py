@@ -6,8 +6,6 @@ Reproduced first: the Stripe webhook read a 20 MiB body whole (`await request.bo
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
@@ -44,9 +42,9 @@ def test_a_declared_twenty_mebibytes_is_refused_before_a_byte_of_it_arrives(
         stack.urls[service], "POST", path, {"Content-Type": content_type, "Content-Length": str(TWENTY_MIB)}
     )
     try:
-        started = time.monotonic()
-        answer = request.response()  # nothing of the body was sent: a server waiting for it never answers
-        assert time.monotonic() - started < 5
+        # Nothing of the body was sent: a server waiting for it never answers, and the socket's timeout fails
+        # the test. (How fast the refusal comes is not asserted: a loaded CI machine may take seconds.)
+        answer = request.response()
     finally:
         request.close()
     assert_too_large(answer.status, answer.headers, answer.json())

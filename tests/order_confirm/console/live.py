@@ -85,7 +85,10 @@ def streams_to(base_url: str) -> Iterator[Streams]:
 def next_event(events: queue.Queue[Event], *, timeout: float = 10, skip: tuple[str, ...] = ()) -> Event:
     deadline = time.monotonic() + timeout
     while True:
-        event = events.get(timeout=max(0.01, deadline - time.monotonic()))
+        try:
+            event = events.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError(f"timed out after {timeout}s waiting for a stream event") from None
         if event[0] not in skip:
             return event
 
