@@ -209,5 +209,8 @@ def test_the_console_speaks_english_and_lists_its_shortcuts(console: Console) ->
     expect(help_dialog).to_contain_text("Confirm")
     expect(help_dialog).to_contain_text("Call back later")
     page.keyboard.press("Escape")
+    # A card or queue read still in flight when the token is revoked is answered 401 and the browser logs it
+    # (seen on a loaded CI machine); the console then shows the sign-in form, which is what this asserts.
+    console.allowed_errors.append("status of 401")
     page.get_by_test_id("logout").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
