@@ -8,6 +8,7 @@ import os
 import statistics
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass
 
 import psycopg
@@ -86,6 +87,26 @@ def server_counters(port: int) -> Counters:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/_bench/counters", timeout=10) as answer:
         values = __import__("json").loads(answer.read())
     return Counters(int(values["statements"]), int(values["transactions"]))
+
+
+def wait_for_server(port: int, service: str) -> None:
+    """Until bench._serve on `port` answers its counters (30 s at most)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            server_counters(port)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{service} did not start")
+
+
+def fresh_postgres(admin_url: str, prefix: str) -> str:
+    """The URL of a new, empty database named `prefix` + a random suffix."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def count_driver_statements(port: int, on: bool) -> None:

@@ -40,7 +40,7 @@ from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
 from bench._http import Connection, build_request
-from bench._measure import cpu_seconds, latency_line, load, percentile, server_counters
+from bench._measure import cpu_seconds, fresh_postgres, latency_line, load, percentile, server_counters, wait_for_server
 from services.common.db import make_engine, transaction
 from services.common.migrations import upgrade
 from tests.fakes.twilio import FakeTwilio
@@ -230,24 +230,6 @@ async def burst(twilio: Twilio, callers: list[tuple[bytes, str, str]], talk: flo
     await asyncio.gather(*(one_caller(twilio, first, sid, number, talk, hold) for first, sid, number in callers))
 
 
-def wait_for(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            server_counters(port)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("notify did not start")
-
-
-def fresh_postgres(admin_url: str) -> str:
-    name = f"okno_bench_inbound_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
-
-
 def decisions(port: int) -> dict[str, list[float]]:
     import json
     import urllib.request
@@ -276,7 +258,7 @@ def measure(args: argparse.Namespace, url: str) -> None:
         server.start()
         assert server.pid is not None
         try:
-            wait_for(port)
+            wait_for_server(port, "notify")
             print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {load()}")
             print(f"database: {url.split(':', 1)[0]}; {args.callers} callers at once, {args.operators} operators,")
             print(f"  talk {args.talk} s, hold loop {args.hold} s, owner/cover wait {args.personal_wait} s each")
@@ -342,7 +324,11 @@ def main() -> None:
     if args.quick:
         args.callers, args.operators = 40, 5
     scratch = tempfile.TemporaryDirectory()
-    url = f"sqlite:///{Path(scratch.name) / 'bench.db'}" if args.sqlite else fresh_postgres(args.admin_url)
+    url = (
+        f"sqlite:///{Path(scratch.name) / 'bench.db'}"
+        if args.sqlite
+        else fresh_postgres(args.admin_url, "okno_bench_inbound")
+    )
     try:
         measure(args, url)
     finally:

@@ -33,7 +33,15 @@ from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
 from bench._http import Connection, build_request
-from bench._measure import count_driver_statements, cpu_seconds, latency_line, load, server_counters
+from bench._measure import (
+    count_driver_statements,
+    cpu_seconds,
+    fresh_postgres,
+    latency_line,
+    load,
+    server_counters,
+    wait_for_server,
+)
 from services.common.db import make_engine, transaction
 from services.common.migrations import upgrade
 from services.notify.models import SurveyCall
@@ -157,24 +165,6 @@ def count_statements(pid: int, port: int, calls: list[list[bytes]], at_once: int
     return (after.statements - before.statements) / steps, (after.transactions - before.transactions) / steps
 
 
-def wait_for(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            server_counters(port)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("notify did not start")
-
-
-def fresh_postgres(admin_url: str) -> str:
-    name = f"okno_bench_twiml_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=50, help="concurrent survey calls")
@@ -184,7 +174,11 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="the embedded mode: SQLite, no baseline")
     args = parser.parse_args()
     scratch = tempfile.TemporaryDirectory()
-    url = f"sqlite:///{Path(scratch.name) / 'bench.db'}" if args.sqlite else fresh_postgres(args.admin_url)
+    url = (
+        f"sqlite:///{Path(scratch.name) / 'bench.db'}"
+        if args.sqlite
+        else fresh_postgres(args.admin_url, "okno_bench_twiml")
+    )
     try:
         measure(args, url)
     finally:
@@ -208,7 +202,7 @@ def measure(args: argparse.Namespace, url: str) -> None:
     server.start()
     assert server.pid is not None
     try:
-        wait_for(port)
+        wait_for_server(port, "notify")
         asyncio.run(run(port, [[signed_steps(port, *warm_up)]]))  # imports, statement caches, the pool
         print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {load()}")
         print(f"database: {url.split(':', 1)[0]}; {args.calls} concurrent calls x {args.rounds} rounds")
