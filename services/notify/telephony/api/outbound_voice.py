@@ -141,15 +141,7 @@ def resume(request: Request, call_id: CallId, form: TwilioForm) -> Response:
     responses=SIGNED,
 )
 def customer_leg_status(request: Request, call_id: CallId, form: TwilioForm) -> Response:
-    runtime = runtime_of(request)
-    leg = legs.leg_status(form, runtime.clock())
-    operator_id: int | None = None
-    with transaction(runtime.engine) as session:
-        call = connect.outbound_call(session, call_id, for_update=True)
-        if call is not None:
-            legs.customer_leg(session, runtime.outbox, call, leg)
-            operator_id = call.operator_id
-    return _ended_leg(runtime, leg, operator_id)
+    return _leg_status(request, call_id, form, operator_leg=False)
 
 
 @router.post(
@@ -160,12 +152,21 @@ def customer_leg_status(request: Request, call_id: CallId, form: TwilioForm) -> 
     responses=SIGNED,
 )
 def operator_leg_status(request: Request, call_id: CallId, form: TwilioForm) -> Response:
+    return _leg_status(request, call_id, form, operator_leg=True)
+
+
+def _leg_status(request: Request, call_id: str, form: TwilioForm, *, operator_leg: bool) -> Response:
+    """One leg's status callback applied under the call's lock; an operator leg only if it is the call's own
+    (a stale operator call's callback changes nothing)."""
     runtime = runtime_of(request)
     leg = legs.leg_status(form, runtime.clock())
     operator_id: int | None = None
     with transaction(runtime.engine) as session:
         call = connect.outbound_call(session, call_id, for_update=True)
-        if call is not None and call.operator_call_sid in (None, leg.call_sid):
+        if call is not None and not operator_leg:
+            legs.customer_leg(session, runtime.outbox, call, leg)
+            operator_id = call.operator_id
+        elif call is not None and call.operator_call_sid in (None, leg.call_sid):
             legs.operator_leg(session, runtime.outbox, call, leg)
             operator_id = call.operator_id
     return _ended_leg(runtime, leg, operator_id)
