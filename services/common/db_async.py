@@ -121,7 +121,7 @@ async def pooled_driver(engine: AsyncEngine) -> AsyncIterator[Any]:
             yield pooled.driver_connection
         except asyncpg.PostgresError as error:
             raise DBAPIError("(hot path statement)", None, error, hide_parameters=True) from error
-        except (asyncpg.InterfaceError, OSError) as error:  # the connection is gone
+        except (asyncpg.InterfaceError, asyncpg.InternalClientError, OSError) as error:  # the connection is gone
             await greenlet_spawn(pooled.invalidate, error)
             raise DBAPIError(
                 "(hot path statement)", None, error, hide_parameters=True, connection_invalidated=True

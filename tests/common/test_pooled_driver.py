@@ -3,7 +3,6 @@ return to the pool and the outage answers of `engine.connect()` + `driver_connec
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 import asyncpg
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.common.db import normalize_url
 from services.common.db_async import make_async_engine, pooled_driver
 from services.common.outages import UNAVAILABLE, database_fault
-from tests.support import free_port
+from tests.support import free_port, run_coroutine
 
 
 def _run(url: str, story: Callable[[AsyncEngine], Awaitable[None]]) -> None:
@@ -25,7 +24,7 @@ def _run(url: str, story: Callable[[AsyncEngine], Awaitable[None]]) -> None:
         finally:
             await engine.dispose()
 
-    asyncio.run(run())
+    run_coroutine(run())
 
 
 def _checked_out(engine: AsyncEngine) -> int:

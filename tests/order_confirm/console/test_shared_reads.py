@@ -9,6 +9,7 @@ import pytest
 
 from services.common.wakeups import InProcessWakeups
 from services.order_confirm.streams.hub import StreamHub
+from tests.support import run_coroutine
 
 LONG = 3600.0  # freshness bound out of the way: these tests are about notes and order, not time
 
@@ -40,7 +41,7 @@ def test_a_tab_woken_by_the_same_note_takes_the_read_in_flight_and_a_later_note_
         n4, _ = await hub.shared(7, "login", n3, LONG, lambda: fetch("e"))  # not older than what it has
         assert n4 > n3 and fetched == ["a", "c", "d", "e"]
 
-    asyncio.run(scenario())
+    run_coroutine(scenario())
 
 
 def test_a_failed_or_abandoned_read_is_not_shared() -> None:
@@ -70,4 +71,4 @@ def test_a_failed_or_abandoned_read_is_not_shared() -> None:
             await hub.shared(8, "login", 0, LONG, fails)
         assert (await hub.shared(8, "login", 0, LONG, own))[1] == "own"
 
-    asyncio.run(scenario())
+    run_coroutine(scenario())
