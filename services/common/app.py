@@ -12,6 +12,7 @@ from services.common.error_docs import document_common_errors
 from services.common.error_guard import ErrorGuardMiddleware
 from services.common.forwarded import ForwardedClientMiddleware, TrustedProxies, parse_networks
 from services.common.health import health_router
+from services.common.hot_front import FrontedApp
 from services.common.logs import RequestIdMiddleware
 from services.common.outages import database_health
 from services.common.problems import install_problem_handlers
@@ -24,7 +25,7 @@ def runtime_of(request: Request) -> Runtime[Any]:
 
 
 def base_app(runtime: Runtime[Any], *, title: str, version: str = "1.0.0") -> FastAPI:
-    app = FastAPI(title=title, version=version)
+    app = FrontedApp(title=title, version=version)  # hand-served routes before routing (hot_front.py)
     app.state.runtime = runtime
     install_problem_handlers(app)
     document_common_errors(app)

@@ -4,7 +4,8 @@ The route is declared with FastAPI (`add_api_route(..., route_class_override=ser
 documents its parameters, answers and errors from the declaration exactly as before. The request is served
 by `serve(request)` instead of FastAPI's generic handler: no dependency solving (a few hundred microseconds
 per request), the handler reads what it needs itself, in the order FastAPI would check it. Errors are raised
-as everywhere else, so the answers are the app's own problem+json.
+as everywhere else, so the answers are the app's own problem+json. Requests to these routes reach `serve`
+before FastAPI's routing, through the hot front (hot_front.py) and the app's own middleware.
 
 `Params` validates path and query parameters with the declared types and reports failures exactly as FastAPI
 does (every failing parameter at once, `loc` = ("path" | "query", name), 422 through the app's handler).
@@ -28,11 +29,19 @@ def served_by(serve: Serve) -> type[APIRoute]:
     """A route class whose requests go to `serve` (the declared endpoint is never called)."""
 
     class HandServedRoute(APIRoute):
+        hand_served = staticmethod(serve)  # the hot front (hot_front.py) serves the route with it, before routing
+
         def get_route_handler(self) -> Serve:
             return serve
 
     HandServedRoute.__name__ = HandServedRoute.__qualname__ = f"HandServedRoute[{serve.__name__}]"
     return HandServedRoute
+
+
+def served_handler(route: APIRoute) -> Serve | None:
+    """The handler of a hand-served route, None for any other route."""
+    serve: Serve | None = getattr(type(route), "hand_served", None)
+    return serve
 
 
 class Params:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import re
 import sys
-import uuid
 from collections.abc import MutableMapping
 from typing import Any, TextIO
 
@@ -22,6 +22,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()
 
 
 # A phone number as people and shops write it: 10 to 15 digits, optionally with +, spaces, dashes, brackets;
@@ -171,15 +172,26 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, REQUEST_ID_HEADER.lower().encode()) or uuid.uuid4().hex
+        request_id = _header(scope, _REQUEST_ID_KEY) or new_request_id()
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
+        # bind/reset rather than `bound_contextvars`, which reads every bound variable to save and restore them
+        # (issue 13: per request); the reset restores whatever request id was bound before, as that does.
+        tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
             await self.app(scope, receive, send_with_id)
+        finally:
+            structlog.contextvars.reset_contextvars(**tokens)
+
+
+def new_request_id() -> str:
+    """32 random hex digits. An id, not a secret: the `random` module's generator (reseeded in every process
+    and after a fork) rather than uuid4's system call and UUID object, a measurable part of a hot request."""
+    return f"{random.getrandbits(128):032x}"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
