@@ -1,25 +1,24 @@
 """`/api/v1/queue`: my open tasks, and claiming the next due one (a lease).
 
 The claim (`POST /api/v1/queue/next`) is the hottest request (issue 13). Its route is declared like any
-other, so OpenAPI documents its header, security, answers and errors from the declaration, but `ClaimRoute`
-serves it with one handler: it reads its two headers itself, checks the token (remembered once verified),
-runs the claim's one statement and sends JSON built from the row. No dependency solving, no session
-object, no ORM objects, no second validation of the answer. Errors are raised as everywhere else, so the
-problem responses are the app's own.
+other, so OpenAPI documents its header, security, answers and errors from the declaration, but it is served
+by hand (services/common/hand_served.py): `serve_claim` reads its two headers itself, checks the token
+(remembered once verified), runs the claim's one statement and sends JSON built from the row. No dependency
+solving, no session object, no ORM objects, no second validation of the answer. Errors are raised as
+everywhere else, so the problem responses are the app's own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
+from services.common.hand_served import served_by
 from services.common.problems import NotFound
 from services.order_confirm.api.deps import (
     AccessClaimsDep,
@@ -49,16 +48,9 @@ def my_queue(session: SessionDep, scope: WorkerScope, now: NowDep) -> list[Queue
 
 
 async def claim_next(claims: AccessClaimsDep, now: NowDep, idempotency_key: IdempotencyKey = None) -> QueueItem:
-    # Never called: the signature declares the route (security, header, answer) for OpenAPI; ClaimRoute
-    # serves it with `serve_claim`.
+    # Never called: the signature declares the route (security, header, answer) for OpenAPI; it is served
+    # by `serve_claim` (services/common/hand_served.py).
     raise NotImplementedError
-
-
-class ClaimRoute(APIRoute):
-    """Serves the claim with `serve_claim` instead of FastAPI's generic request handler."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        return serve_claim
 
 
 async def serve_claim(request: Request) -> Response:
@@ -100,7 +92,7 @@ router.add_api_route(
     methods=["POST"],
     response_model=QueueItem,
     responses={204: {"description": "Nothing is due"}},
-    route_class_override=ClaimRoute,
+    route_class_override=served_by(serve_claim),
 )
 
 

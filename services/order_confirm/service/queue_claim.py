@@ -40,7 +40,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
 
-from services.common.db_async import async_transaction, driver_connection
+from services.common.db_async import async_transaction, pooled_driver
 from services.common.types import UTCDateTime
 from services.order_confirm.domain.vocabulary import Role, TaskStatus
 from services.order_confirm.models import AuthSession, Customer, Operator, Order, Task
@@ -96,7 +96,7 @@ async def claim_next(
     }
     if engine.dialect.name == "postgresql":
         statement = _ON_POSTGRESQL[key is not None]
-        async with engine.connect() as connection, driver_connection(connection) as driver:
+        async with pooled_driver(engine) as driver:
             row = await driver.fetchrow(statement.sql, *statement.arguments(params))
         claim = Claim(Role(row["role"]) if row["role"] else None, row if row["t_id"] is not None else None)
     else:

@@ -1,4 +1,4 @@
-"""The claim (`POST /api/v1/queue/next`) is served by its own handler (api/queue.py `ClaimRoute`), not by
+"""The claim (`POST /api/v1/queue/next`) is served by its own handler (api/queue.py `serve_claim`), not by
 FastAPI's dependencies: its answers and refusals must still be the ones the rest of the API gives."""
 
 from __future__ import annotations
