@@ -23,6 +23,9 @@ class IntegrationsSettings(ServiceSettings):
     # --- ERP sync and outbound deliveries ---
     erp_timeout_seconds: float = Field(15.0, description="Timeout of one request to a tenant's ERP or webhook URL")
     erp_pull_lease_seconds: int = Field(300, description="How long a scheduler replica holds a tenant's pull")
+    erp_read_ahead_process: bool = Field(
+        True, description="A pull of more than one page prepares the rest in a process of its own (a second core)"
+    )
     delivery_retry_budget_hours: float = Field(24.0, description="How long a push is retried before it is dead")
     delivery_min_backoff_seconds: float = Field(5.0, description="First retry delay of a push (doubles each time)")
     delivery_max_backoff_seconds: float = Field(1800.0, description="Longest retry delay of a push")

@@ -58,8 +58,9 @@ def test_reading_references_is_batched_not_one_request_per_row(integrations: Int
     pull_tenant(integrations, TENANT)
 
     partner_reads = [r for r in onec.store.log if r.entity_set == PARTNERS]
-    # 40 partners in the infobase, 25 keys per request: at most two reads per page, never 120.
-    assert 0 < len(partner_reads) <= 4
+    # 40 partners in the infobase, 25 keys per request: at most two reads per page (three pages; the process
+    # reading pages 2 and 3 ahead keeps a catalog of its own), never 120.
+    assert 0 < len(partner_reads) <= 6
     assert len(snapshots(integrations)) == 120
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contracts.orders import DeliveryMethod
-from services.integrations.service.erp_pull import _content_hash
+from services.integrations.service.erp_pages import content_hash as _content_hash
 
 
 def fields(**changes: Any) -> dict[str, Any]:

@@ -131,6 +131,13 @@ class Outbox:
         """`add_many` without the relay: the caller hands the rows to `relay` once its transaction committed
         (a pull relays page N from a thread of its own while it writes page N + 1). Rows never handed over
         (a crash) are the sweep's, like any other unpublished row."""
+        return self.write_many_json(session, message_type, tenant, [payload.model_dump_json() for payload in payloads])
+
+    def write_many_json(
+        self, session: Session, message_type: str, tenant: str, payloads: Sequence[str]
+    ) -> list[HeldRow]:
+        """`write_many` for payloads already serialized (each a model's `model_dump_json`): a pull prepares its
+        snapshots in a process of its own and sends them over as JSON."""
         return self._written_bodies(session, message_type, tenant, payloads)
 
     def relay(self, held: Sequence[HeldRow]) -> None:
@@ -170,7 +177,7 @@ class Outbox:
         return envelopes, self._write_rows(session, message_type, tenant, bodies, now)
 
     def _written_bodies(
-        self, session: Session, message_type: str, tenant: str, payloads: Sequence[BaseModel]
+        self, session: Session, message_type: str, tenant: str, payloads: Sequence[str]
     ) -> list[HeldRow]:
         """`_insert_many` without an `Envelope` per message: each envelope's JSON is its payload's JSON inside
         the frame the batch shares (the same bytes `model_dump_json` gives: tests/common/test_outbox_frame.py),
@@ -181,7 +188,7 @@ class Outbox:
         frame = envelope_frame(message_type, tenant, now, current_request_id(), self.source)
         ids = random_uuid_strings(len(payloads))
         bodies = [
-            (message_id, f'{{"message_id":"{message_id}",{frame}{payload.model_dump_json()}}}')
+            (message_id, f'{{"message_id":"{message_id}",{frame}{payload}}}')
             for message_id, payload in zip(ids, payloads, strict=True)
         ]
         return self._write_rows(session, message_type, tenant, bodies, now)

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from services.integrations.adapters.erp.base import ErpAdapter
-from services.integrations.models.erp import ErpConnection
+
+
+class ErpEndpoint(Protocol):
+    """How to reach an ERP: an `ErpConnection`, or its copy in a pull's read-ahead process (which has no
+    database, and starts faster without the models)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def password(self) -> str: ...
+    @property
+    def mapping(self) -> dict[str, Any]: ...
 
 
 class UnknownErpKind(ValueError):
     pass
 
 
-def adapter_for(connection: ErpConnection, *, timeout_seconds: float = 15.0) -> ErpAdapter:
+def adapter_for(connection: ErpEndpoint, *, timeout_seconds: float = 15.0) -> ErpAdapter:
     if connection.kind == "onec_odata":
         from services.integrations.adapters.erp.onec import OneCODataAdapter
         from services.integrations.adapters.erp.onec_mapping import OneCMapping
