@@ -58,6 +58,7 @@ def serve(database_url: str, port: int) -> None:
     import uvicorn
 
     from bench._serve import instrument
+    from okno.production import serving
     from services.notify.app import create_app
     from services.notify.settings import NotifySettings
     from services.notify.wiring import build
@@ -73,7 +74,9 @@ def serve(database_url: str, port: int) -> None:
     runtime.outbox.relay_enabled = False  # no broker consumer here; reports stay in the outbox
     app = create_app(runtime)
     instrument(app)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    # As `okno serve notify` runs it: the app's objects frozen out of the collector's reach (serving), no
+    # uvicorn proxy-header middleware (forwarding is the app's to judge).
+    uvicorn.run(serving(app), host="127.0.0.1", port=port, log_level="warning", access_log=False, proxy_headers=False)
 
 
 def prepare(database_url: str, calls: int) -> list[tuple[int, str]]:
