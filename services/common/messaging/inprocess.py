@@ -13,6 +13,7 @@ import dramatiq
 from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware, Retries
 
+from services.common.messaging.backlog import Backlog
 from services.common.messaging.outbox import Outbox
 
 
@@ -41,5 +42,6 @@ class ConfirmDeliveryMiddleware(Middleware):
 def use_in_process_delivery(broker: dramatiq.Broker, outboxes: list[Outbox]) -> None:
     for outbox in outboxes:
         outbox.confirm_on_delivery = True
+        outbox.backlog = Backlog(broker)
     # "after" hooks run in reverse order: sitting before Retries, this one sees its verdict.
     broker.add_middleware(ConfirmDeliveryMiddleware(outboxes), before=Retries)

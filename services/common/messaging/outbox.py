@@ -26,6 +26,7 @@ from services.common.bulk import copy_rows, is_one_of, next_ids, supports_copy
 from services.common.clock import Clock, utc_now
 from services.common.db import transaction
 from services.common.logs import current_request_id
+from services.common.messaging.backlog import Backlog
 from services.common.messaging.broker import publish_envelope, publish_envelopes
 from services.common.messaging.tables import OutboxColumns
 from services.common.random_ids import random_uuid_strings, random_uuids
@@ -88,6 +89,8 @@ class Outbox:
         # published when the worker has handled them (see inprocess.py), so a restart republishes them.
         self.confirm_on_delivery = False
         self.in_flight: dict[str, int] = {}
+        # In-process delivery: rows waiting for room in the broker's memory (backlog.py).
+        self.backlog: Backlog | None = None
         # Core statements built once: the ORM's bulk UPDATE cost more CPU than a page's Redis pipeline.
         table = model.__table__  # type: ignore[attr-defined]
         ids = table.c.id
@@ -274,9 +277,22 @@ class Outbox:
             self._mark_published(row_ids)
 
     def publish_pending(self, ids: list[int] | None = None, *, limit: int = 500) -> int:
-        """Publish unsent rows (the given ones, or the oldest past the grace period); returns how many."""
+        """Publish unsent rows (the given ones, or the oldest past the grace period); returns how many. With
+        in-process delivery, rows beyond the room in the broker's memory wait in `backlog` (published later)."""
         if self.before_publish is not None and ids is not None:
             self.before_publish(ids)
+        if self.backlog is None:
+            return self._publish_unsent(ids, limit)
+        if ids is not None:  # in-process delivery: they go out as the broker's memory has room
+            return self.backlog.add(ids, self._publish_rows)
+        with self.backlog.publishing:
+            published = self._publish_unsent(None, min(limit, self.backlog.room()))
+        return published + self.backlog.release(self._publish_rows)
+
+    def _publish_rows(self, ids: list[int]) -> int:
+        return self._publish_unsent(ids, len(ids))
+
+    def _publish_unsent(self, ids: list[int] | None, limit: int) -> int:
         published: list[int] = []
         for row_id, message_type, envelope in self._load_unsent(ids, limit):
             message_id = str(envelope["message_id"])
@@ -311,6 +327,8 @@ class Outbox:
         if row_id is None:
             return False
         self._mark_published([row_id], settled=True)  # handled (or given up on) is what a receipt would say
+        if self.backlog is not None:
+            self.backlog.release(self._publish_rows)
         return True
 
     def lag_seconds(self) -> float:
