@@ -10,13 +10,15 @@ datetimes, JSON columns already serialized. SQLite has no COPY: callers keep the
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import psycopg
 from sqlalchemy import ColumnElement, Table, any_, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, SQLModel
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 def supports_copy(session: Session) -> bool:
@@ -67,6 +69,8 @@ def _table_of(model: type[SQLModel]) -> Table:
 
 
 def _driver_connection(session: Session) -> psycopg.Connection[Any]:
+    import psycopg  # here, not at import: the embedded mode (SQLite) never loads the driver (~4 MB)
+
     connection = session.connection().connection.driver_connection
     if not isinstance(connection, psycopg.Connection):
         raise TypeError(f"COPY needs a psycopg connection, not {type(connection).__name__}")

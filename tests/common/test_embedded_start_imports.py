@@ -17,7 +17,7 @@ import pytest
 # Subprocesses, restarts or long waits: scheduled first (tests/conftest.py).
 pytestmark = pytest.mark.slow
 
-NOT_AT_START = ("redis", "dramatiq.brokers.redis", "asyncpg", "twilio.rest", "requests")
+NOT_AT_START = ("redis", "dramatiq.brokers.redis", "asyncpg", "psycopg", "twilio.rest", "requests")
 
 SCRIPT = f"""
 import sys
