@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from types import FrameType
@@ -39,7 +40,8 @@ class _MallInfo2(ctypes.Structure):
 
 
 def breakdown() -> dict[str, Any]:
-    gc.collect()
+    if not os.environ.get("OKNO_BENCH_PROBE_NO_GC"):
+        gc.collect()
     found: dict[str, Any] = {
         "python_objects": len(gc.get_objects()),
         "pymalloc_blocks": sys.getallocatedblocks(),
@@ -49,7 +51,11 @@ def breakdown() -> dict[str, Any]:
         libc = ctypes.CDLL("libc.so.6")
         libc.mallinfo2.restype = _MallInfo2
         info = libc.mallinfo2()
-        found |= {"malloc_in_use_mb": info.uordblks / 1e6, "malloc_free_kept_mb": info.fordblks / 1e6}
+        found |= {
+            "malloc_in_use_mb": info.uordblks / 1e6,
+            "malloc_free_kept_mb": info.fordblks / 1e6,
+            "malloc_mmapped_mb": info.hblkhd / 1e6,
+        }
     except (OSError, AttributeError):  # not glibc (or older than 2.33)
         pass
     import _sqlite3
@@ -57,7 +63,41 @@ def breakdown() -> dict[str, Any]:
     sqlite = ctypes.CDLL(_sqlite3.__file__)
     sqlite.sqlite3_memory_used.restype = ctypes.c_int64
     found["sqlite_heap_mb"] = sqlite.sqlite3_memory_used() / 1e6
-    return found
+    return found | pymalloc() | mappings()
+
+
+def pymalloc() -> dict[str, float]:
+    """pymalloc's arenas (1 MiB each, outside malloc): in blocks in use vs held free (fragmentation)."""
+    with tempfile.TemporaryFile("w+") as captured:
+        saved = os.dup(2)
+        os.dup2(captured.fileno(), 2)  # _debugmallocstats writes to the C stderr
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        captured.seek(0)
+        lines = captured.read().splitlines()
+    split = (line.rpartition("=") for line in lines)
+    figures = {name.strip(): value.strip().replace(",", "") for name, _, value in split}
+    allocated = int(figures.get("# bytes in allocated blocks", 0))
+    current = int(figures.get("# arenas allocated current", 0))
+    return {"pymalloc_arenas_mb": current * 1.048576, "pymalloc_in_blocks_mb": allocated / 1e6}
+
+
+def mappings() -> dict[str, float]:
+    """Resident memory by kind of mapping: malloc's heap, other anonymous (pymalloc arenas, thread stacks,
+    malloc's large blocks), files (shared libraries)."""
+    resident = {"heap": 0, "anon": 0, "file": 0}
+    kind = "anon"
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and not fields[0].endswith(":"):
+            name = fields[5] if len(fields) > 5 else ""
+            kind = "heap" if name == "[heap]" else "anon" if not name or name.startswith("[") else "file"
+        elif fields[0] == "Rss:":
+            resident[kind] += int(fields[1])
+    return {f"rss_{kind}_mb": kb / 1024 for kind, kb in resident.items()}
 
 
 def _write(_signal: int, _frame: FrameType | None) -> None:
