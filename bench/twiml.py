@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import multiprocessing
 import tempfile
 import time
@@ -201,6 +202,7 @@ def measure(args: argparse.Namespace, url: str) -> None:
     requests = [signed_steps(port, survey_id, sid) for survey_id, sid in served]
     batches = [requests[i : i + args.calls] for i in range(0, len(requests), args.calls)]
     counting = [signed_steps(port, survey_id, sid) for survey_id, sid in counted]
+    gc.freeze()  # the client's full collections would scan every prebuilt request (as in bench.intake)
     server = multiprocessing.get_context("spawn").Process(target=serve, args=(url, port), daemon=True)
     server.start()
     assert server.pid is not None
