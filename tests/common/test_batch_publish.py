@@ -13,7 +13,7 @@ from dramatiq.brokers.redis import RedisBroker
 from redis import Redis
 
 from contracts.routing import MessageType, routes_for
-from services.common.messaging.broker import encoded_message, make_broker, publish_envelopes
+from services.common.messaging.broker import encoded_message, make_broker, packed_evalshas, publish_envelopes
 from tests.common.private_redis import PrivateRedis
 
 NAMESPACE = "okno-batch-publish"
@@ -104,3 +104,18 @@ def test_published_messages_decode_as_dramatiq_messages_with_their_own_ids(redis
         assert message.actor_name == routes_for(SNAPSHOT)[0].actor_name
     assert len({message.message_id for message in messages.values()} | set(messages)) == 10
     assert sorted(json.loads(message.args[0])["k"] for message in messages.values()) == list(range(5))
+
+
+def test_the_batch_is_packed_byte_for_byte_as_redis_py_packs_each_evalsha() -> None:
+    # Packed by hand for speed (arguments common to a queue once per batch); Redis must read the same commands.
+    connection = Redis.from_url("redis://127.0.0.1:6379/0").connection_pool.make_connection()
+    body = 'Анна "Смирнова" \r\n $5\r\n' + "x" * 7_000  # past redis-py's buffer cutoff, RESP-like text inside
+    calls = [
+        ["enqueue", 1_764_400_000_123, queue, "broker-1", 20_000, 604_800_000, 0, 7, f"r-{n}", message]
+        for n, (queue, message) in enumerate(
+            [("order_confirm", body.encode()), ("notify", b"{}"), ("order_confirm", b"")]
+        )
+    ]
+    expected = b"".join(b"".join(connection.pack_commands([("EVALSHA", "f" * 40, 1, "okno", *call)])) for call in calls)
+
+    assert packed_evalshas(connection.encoder, "f" * 40, "okno", calls) == expected
