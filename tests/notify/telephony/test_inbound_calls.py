@@ -13,6 +13,7 @@ from services.common.db import transaction
 from services.notify.telephony.inbound.wakeup import wake_all
 from services.notify.telephony.models import VoiceCall
 from services.notify.telephony.sweep import sweep
+from services.notify.telephony.twilio.calls import TwilioCalls
 from tests.fakes.twilio import FakeTwilio
 from tests.notify.telephony.inbound_support import SHOP_NUMBER, Desk, inbound_desk
 from tests.notify.telephony.support import TENANT
@@ -362,6 +363,42 @@ def test_a_wake_up_never_redirects_a_caller_rung_since_it_was_picked(desk: Desk)
     waker.join(timeout=30)
     assert not waker.is_alive() and woken == [0]
     assert [u for u in desk.twilio.updates if u.sid == phone.sid] == []
+
+
+def test_a_wake_up_holds_one_callers_row_at_a_time(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While one caller is redirected, every other waiting caller's row is free: their own queue loop (which
+    may ring them) never waits for REST calls about someone else."""
+    if desk.runtime.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: SQLite has one writer at a time")
+    team(desk, ANNA)
+    on_another_call(desk, ANNA)
+    phones = [desk.dial_in("+79160000001"), desk.dial_in("+79160000002")]
+    assert [phone.now.client for phone in phones] == [None, None]
+    with transaction(desk.runtime.engine) as session:  # her outbound call ends, and Boris signs in
+        [busy] = [c for c in desk.calls() if c.direction == "outbound"]
+        outbound = session.get(VoiceCall, busy.id)
+        assert outbound is not None
+        outbound.state, outbound.ended_at = "ended", desk.clock()
+        session.add(outbound)
+    desk.presence(BORIS)
+    free_during_redirect: list[int] = []
+    redirect = TwilioCalls.redirect
+
+    def observed(self: TwilioCalls, call_sid: str, url: str) -> None:
+        with desk.runtime.engine.connect() as other:  # which waiting callers' rows could be locked right now
+            free = other.execute(
+                text(
+                    "SELECT count(*) FROM (SELECT id FROM voice_calls WHERE state = 'queued' FOR UPDATE SKIP LOCKED) f"
+                )
+            ).scalar_one()
+            other.rollback()
+        free_during_redirect.append(free)
+        redirect(self, call_sid, url)
+
+    monkeypatch.setattr(TwilioCalls, "redirect", observed)
+    assert wake_all(desk.runtime) == 2
+    assert free_during_redirect == [1, 1], "the caller being redirected is locked, the other is not"
+    assert {update.sid for update in desk.twilio.updates} == {phone.sid for phone in phones}
 
 
 def test_a_caller_whose_redirect_is_on_its_way_is_not_redirected_again(desk: Desk) -> None:

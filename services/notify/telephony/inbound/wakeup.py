@@ -8,9 +8,11 @@ early only repeats the caller's position. Run after the change commits; a failed
 caller to the loop.
 
 Only a caller still queued may be redirected: a REST redirect of a leg in a <Dial> pulls it out of the bridge
-(a conversation answered a moment before would be cut, and `…/wait` of an answered call hangs up). So the
-callers are locked (FOR UPDATE, `state = 'queued'` checked again under the lock) in the transaction that picks
-them, and redirected before it commits: their own webhooks, which ring them, wait for that lock.
+(a conversation answered a moment before would be cut, and `…/wait` of an answered call hangs up). So each
+caller is locked (FOR UPDATE, `state = 'queued'` checked again under the lock) and redirected before that
+lock's transaction commits: their own webhooks, which ring them, wait for that lock. One caller at a time, in
+a transaction of their own: a caller's queue loop never waits for the REST calls about others (issue 14: with
+every woken caller locked until the last redirect, `…/wait` waited up to 1.4 s on a burst's wake-ups).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sqlmodel import Session, col, select
 from services.common.db import transaction
 from services.common.runtime import Runtime
 from services.notify.settings import NotifySettings
-from services.notify.telephony.base import CallRejected, TelephonyUnavailable
+from services.notify.telephony.base import CallControl, CallRejected, TelephonyUnavailable
 from services.notify.telephony.inbound import lookup
 from services.notify.telephony.inbound.urls import inbound_url
 from services.notify.telephony.models import VoiceCall
@@ -60,8 +62,8 @@ def _claim_redirects(call_ids: list[str]) -> set[str]:
     return claimed
 
 
-def callers_to_wake(session: Session, tenant_id: str, runtime: Runtime[NotifySettings]) -> list[tuple[str, str]]:
-    """(call_id, caller's CallSid) of the waiting callers an operator is free for now."""
+def callers_to_wake(session: Session, tenant_id: str, runtime: Runtime[NotifySettings]) -> list[str]:
+    """The waiting callers an operator is free for now (their call ids; read without a lock)."""
     settings = lookup.tenant_settings(session, tenant_id)
     if settings is None or not settings.enabled:
         return []
@@ -69,38 +71,42 @@ def callers_to_wake(session: Session, tenant_id: str, runtime: Runtime[NotifySet
     if not waiting:
         return []
     assigned = assign(waiting, lookup.agents(session, tenant_id), lookup.rules_of(settings), runtime.clock())
-    if not assigned:
-        return []
-    # Locked and checked again: one rung (or answered) since `waiting_callers` read it is not woken.
-    rows = session.exec(
-        select(VoiceCall.id, VoiceCall.provider_call_sid)
-        .where(col(VoiceCall.id).in_(list(assigned)), col(VoiceCall.state) == "queued")
-        .order_by(col(VoiceCall.id))
-        .with_for_update()
-    ).all()
-    return [(call_id, sid) for call_id, sid in rows if sid is not None]
+    return sorted(assigned)
 
 
 def wake_waiting(runtime: Runtime[NotifySettings], tenant_id: str, *, skip_call: str | None = None) -> int:
     """Redirect the tenant's callers who can be rung now (not `skip_call`: its own request decides)."""
-    woken = 0
     with transaction(runtime.engine) as session:
-        targets = [(c, s) for c, s in callers_to_wake(session, tenant_id, runtime) if c != skip_call]
-        claimed = _claim_redirects([call_id for call_id, _sid in targets])
-        targets = [(call_id, sid) for call_id, sid in targets if call_id in claimed]
-        if not targets:
-            return 0
-        control = webhook_telephony(runtime).control
-        for call_id, call_sid in targets:  # under the callers' locks (module doc)
-            try:
-                control.redirect(call_sid, inbound_url(runtime.settings.public_base_url, call_id, "wait"))
-                woken += 1
-            except (TelephonyUnavailable, CallRejected) as error:
-                # The caller hung up meanwhile, or the provider is away: the queue loop still decides for them.
-                log.warning("inbound.wake_failed", call_id=call_id, tenant=tenant_id, error=type(error).__name__)
-                redirect_arrived(call_id)  # nothing is on its way
+        targets = [call_id for call_id in callers_to_wake(session, tenant_id, runtime) if call_id != skip_call]
+    claimed = _claim_redirects(targets)
+    if not claimed:
+        return 0
+    control = webhook_telephony(runtime).control
+    woken = sum(_redirect_if_queued(runtime, control, tenant_id, call_id) for call_id in targets if call_id in claimed)
     log.info("inbound.callers_woken", tenant=tenant_id, woken=woken)
     return woken
+
+
+def _redirect_if_queued(runtime: Runtime[NotifySettings], control: CallControl, tenant_id: str, call_id: str) -> bool:
+    """Redirect one caller to their `…/wait` under their row's lock, if they are still queued (module doc)."""
+    with transaction(runtime.engine) as session:
+        # Locked and checked again: one rung (or answered) since `callers_to_wake` read it is not woken.
+        call_sid = session.exec(
+            select(VoiceCall.provider_call_sid)
+            .where(col(VoiceCall.id) == call_id, col(VoiceCall.state) == "queued")
+            .with_for_update()
+        ).first()
+        if call_sid is None:
+            redirect_arrived(call_id)  # nothing is on its way
+            return False
+        try:
+            control.redirect(call_sid, inbound_url(runtime.settings.public_base_url, call_id, "wait"))
+            return True
+        except (TelephonyUnavailable, CallRejected) as error:
+            # The caller hung up meanwhile, or the provider is away: the queue loop still decides for them.
+            log.warning("inbound.wake_failed", call_id=call_id, tenant=tenant_id, error=type(error).__name__)
+            redirect_arrived(call_id)
+            return False
 
 
 def wake_all(runtime: Runtime[NotifySettings]) -> int:
