@@ -59,6 +59,7 @@ def serve(database_url: str, port: int, twilio: tuple[str, str, str]) -> None:
     from fastapi import FastAPI
 
     from bench._serve import instrument
+    from okno.production import serving
     from services.notify.app import create_app
     from services.notify.settings import NotifySettings
     from services.notify.telephony.inbound import flow, hot
@@ -124,6 +125,7 @@ def serve(database_url: str, port: int, twilio: tuple[str, str, str]) -> None:
     async def decision_times() -> dict[str, list[float]]:
         return {"route": decisions, "rules": pure}
 
+    serving(app)  # as okno serve's factories do: what was built to start is out of the collector's reach
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
