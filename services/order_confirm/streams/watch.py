@@ -13,6 +13,7 @@ connection calls `note()` itself, and what commits outside any session (the clai
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,14 +54,19 @@ class Pending:
 
 
 _channels: dict[str, WakeupChannel] = {}
+_keys: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
 def database_key(engine: Engine) -> str:
     """The database an engine points at, whatever its driver: a sync engine and the async engines of the same
     database publish on the same channel."""
-    url = engine.url
-    return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
+    # Remembered per engine: the claim publishes after every lease, and rendering the URL cost most of that.
+    key = _keys.get(engine)
+    if key is None:
+        url = engine.url
+        key = _keys[engine] = url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
+    return key
 
 
 def bind(engine: Engine, channel: WakeupChannel) -> WakeupChannel:
