@@ -53,7 +53,6 @@ WEBHOOKS = ("inbound", "wait", "offer-status", "dial-ended", "status")
 
 
 def serve(database_url: str, port: int, twilio: tuple[str, str, str]) -> None:
-    import time as clock
 
     import uvicorn
     from fastapi import FastAPI
@@ -62,7 +61,6 @@ def serve(database_url: str, port: int, twilio: tuple[str, str, str]) -> None:
     from okno.production import serving
     from services.notify.app import create_app
     from services.notify.settings import NotifySettings
-    from services.notify.telephony.inbound import flow, hot
     from services.notify.wiring import build
 
     account_sid, auth_token, api_url = twilio
@@ -77,8 +75,28 @@ def serve(database_url: str, port: int, twilio: tuple[str, str, str]) -> None:
     )
     runtime = build(settings)
     runtime.outbox.relay_enabled = False  # nothing consumes the facts here; they stay in the outbox
+    times = probe_decisions()
+    app: FastAPI = create_app(runtime)
+    instrument(app)
+
+    @app.get("/_bench/decisions", include_in_schema=False)
+    async def decision_times() -> dict[str, list[float]]:
+        return times
+
+    serving(app)  # as okno serve's factories do: what was built to start is out of the collector's reach
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def probe_decisions() -> dict[str, list[float]]:
+    """Time the routing decision where notify makes it (the benchmark's probes, in the server process only)."""
+    import time as clock
+
+    from services.notify.telephony.inbound import flow, hot
+    from services.notify.telephony.voice import Bridge
+
     decisions: list[float] = []  # inbound.flow._route: reads, lock, rules, offer
     pure: list[float] = []  # routing.decide alone (the rules over the tenant's queue and operators)
+    rang: list[float] = []  # the hot path's decisions that rang an operator (the rest told the caller to wait)
     route = flow._route
 
     def timed_route(*args: Any, **kwargs: Any) -> Any:
@@ -101,10 +119,15 @@ def serve(database_url: str, port: int, twilio: tuple[str, str, str]) -> None:
     flow.decide = timed_decide  # type: ignore[attr-defined]
     hot_route = hot._route  # the same decision on PostgreSQL's hot path (inbound/hot.py)
 
+    def took(started: float, routed: Any) -> None:
+        decisions.append(clock.perf_counter() - started)
+        if any(isinstance(step, Bridge) for step in routed[0]):  # rang: BEGIN, try-lock, write, COMMIT after the read
+            rang.append(decisions[-1])
+
     async def timed_hot_route(*args: Any, **kwargs: Any) -> Any:
         started = clock.perf_counter()
         routed = await hot_route(*args, **kwargs)  # a Fallback is timed by flow._route instead
-        decisions.append(clock.perf_counter() - started)
+        took(started, routed)
         return routed
 
     hot._route = timed_hot_route
@@ -113,20 +136,12 @@ def serve(database_url: str, port: int, twilio: tuple[str, str, str]) -> None:
     async def timed_hot_queued(*args: Any, **kwargs: Any) -> Any:
         started = clock.perf_counter()
         routed = await hot_queued(*args, **kwargs)
-        decisions.append(clock.perf_counter() - started)
+        took(started, routed)
         return routed
 
     hot._route_queued = timed_hot_queued
     hot.decide = timed_decide  # type: ignore[attr-defined]
-    app: FastAPI = create_app(runtime)
-    instrument(app)
-
-    @app.get("/_bench/decisions", include_in_schema=False)
-    async def decision_times() -> dict[str, list[float]]:
-        return {"route": decisions, "rules": pure}
-
-    serving(app)  # as okno serve's factories do: what was built to start is out of the collector's reach
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    return {"route": decisions, "rules": pure, "rang": rang}
 
 
 def prepare(database_url: str, operators: int, callers: int, personal_wait: int) -> list[str]:
@@ -280,6 +295,7 @@ def measure(args: argparse.Namespace, url: str) -> None:
     p99 = percentile([s * 1000 for s in routing["route"]], 0.99)
     print(f"  routing decision in notify (reads, line try-lock, rules, offer) {latency_line(routing['route'])}")
     print(f"    goal p99 < 50 ms: {'met' if p99 < 50 else 'MISSED'}; the rules alone {latency_line(routing['rules'])}")
+    print(f"    of which rang an operator (hot path) {latency_line(routing['rang'])}")
     hooks = len(every)
     print(
         f"{hooks} webhooks in {elapsed:.1f} s = {hooks / elapsed:.0f}/s; redirects asked of Twilio: {len(fake.updates)}"
