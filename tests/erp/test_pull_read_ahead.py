@@ -4,13 +4,15 @@ hashing and validation); a one-page pull never starts it, and losing it loses no
 from __future__ import annotations
 
 import os
+import re
 import signal
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, col, select
 
-from okno.sandbox.onec_trade import seed_orders
+from okno.sandbox.onec_trade import PARTNERS, seed_orders
 from services.integrations.models import ErpCursor, ErpDocument, OutboxMessage
 from services.integrations.runtime import IntegrationsRuntime
 from services.integrations.service.erp_pull import PullSummary, pull_tenant
@@ -58,6 +60,15 @@ def test_pages_after_the_first_come_from_the_read_ahead_process_or_this_one_with
     assert (summary.created, summary.skipped) == (50, [])
     assert bool(seen) == own_process
     assert not read_ahead_processes()  # ended with the pull
+    # Each process reads a partner once: the pull's thread (page 1, and the rest without the process) and the
+    # read-ahead process.
+    reads = Counter(
+        key
+        for r in onec.store.log
+        if r.entity_set == PARTNERS
+        for key in re.findall(r"guid'([^']+)'", r.query["$filter"])
+    )
+    assert reads and max(reads.values()) <= (2 if own_process else 1)
     sent = sent_snapshots(integrations)
     assert sorted(ref for ref, _ in sent) == sorted(f"erp:{key}" for key in keys)
     assert len({external_id for _, external_id in sent}) == 50

@@ -25,7 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import IO, Any
 
-from services.integrations.adapters.erp.base import PullPosition
+from services.integrations.adapters.erp.base import ErpAdapter, PullPosition
 from services.integrations.adapters.erp.providers import adapter_for
 from services.integrations.service.erp_pages import CheckedPage, checked_page
 
@@ -85,38 +85,35 @@ def _pages(
     max_pages: int | None,
     children: list[subprocess.Popen[bytes]] | None,
 ) -> Generator[CheckedPage, None, None]:
-    """The first page here; the rest in a child process when `children` is given (where it is recorded)."""
+    """The first page here; the rest in a child process when `children` is given (where it is recorded),
+    else here with the same adapter (its catalog cache: each partner and product read once per pull)."""
     adapter = adapter_for(source, timeout_seconds=source.timeout_seconds)
     try:
         first = checked_page(adapter, position, page_size)
+        yield first
+        rest = None if max_pages is None else max_pages - 1
+        if first.exhausted or rest == 0:
+            return
+        if children is None:
+            yield from _pages_here(adapter, first.position, page_size, rest)
+            return
     finally:
         adapter.close()
-    yield first
-    rest = None if max_pages is None else max_pages - 1
-    if first.exhausted or rest == 0:
-        return
-    if children is None:
-        yield from _pages_here(source, first.position, page_size, rest)
-        return
     child = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     children.append(child)
     yield from _pages_from_child(child, (source, first.position, page_size, rest))
 
 
 def _pages_here(
-    source: ErpSource, position: PullPosition, page_size: int, max_pages: int | None
+    adapter: ErpAdapter, position: PullPosition, page_size: int, max_pages: int | None
 ) -> Iterator[CheckedPage]:
-    adapter = adapter_for(source, timeout_seconds=source.timeout_seconds)
-    try:
-        fetched = 0
-        while max_pages is None or fetched < max_pages:
-            page = checked_page(adapter, position, page_size)
-            fetched, position = fetched + 1, page.position
-            yield page
-            if page.exhausted:
-                return
-    finally:
-        adapter.close()
+    fetched = 0
+    while max_pages is None or fetched < max_pages:
+        page = checked_page(adapter, position, page_size)
+        fetched, position = fetched + 1, page.position
+        yield page
+        if page.exhausted:
+            return
 
 
 def _pages_from_child(child: subprocess.Popen[bytes], job: tuple[Any, ...]) -> Iterator[CheckedPage]:
@@ -160,8 +157,9 @@ def _write_frame(stream: IO[bytes], kind: str, value: Any) -> None:
 def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     """The child: prepare pages from the position given until the ERP runs out (or `max_pages`)."""
     source, position, page_size, max_pages = pickle.loads(stdin.read())
+    adapter = adapter_for(source, timeout_seconds=source.timeout_seconds)
     try:
-        for page in _pages_here(source, position, page_size, max_pages):
+        for page in _pages_here(adapter, position, page_size, max_pages):
             _write_frame(stdout, "page", page)
     except BrokenPipeError:
         raise
@@ -171,6 +169,8 @@ def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         except Exception:
             error = RuntimeError(f"ERP read-ahead failed: {error!r}")
         _write_frame(stdout, "error", error)
+    finally:
+        adapter.close()
 
 
 if __name__ == "__main__":
