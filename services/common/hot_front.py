@@ -121,6 +121,7 @@ class FrontedApp(FastAPI):
                 if found is not None:
                     hot, params = found
                     scope["app"] = self
+                    scope.setdefault("router", self.router)  # as the router sets it (`request.url_for`)
                     scope["route"], scope["endpoint"] = hot.route, hot.route.endpoint
                     scope["path_params"] = {**scope.get("path_params", {}), **params}
                     scope["okno.hot_route"] = hot

@@ -42,6 +42,7 @@ async def serve_probe(request: Request) -> Response:
         "client": request.client.host if request.client else None,
         "request_id": current_request_id(),
         "front": "okno.hot_route" in request.scope,
+        "url": str(request.url_for("probe", item="b-2")),
     }
     return Response(json.dumps(seen), status_code=202, media_type="application/json")
 
@@ -93,6 +94,8 @@ def test_the_app_of_every_service_is_fronted(app: FastAPI) -> None:
 
 
 def test_a_hot_route_echoes_the_callers_request_id_or_makes_one(app: FastAPI) -> None:
+    seen_by = [post(client, b"")[1] for client in both(app)]
+    assert seen_by[0]["url"] == seen_by[1]["url"] == "http://testserver/probe/b-2/post"
     for client in both(app):
         status, seen, headers = post(client, b"", **{REQUEST_ID_HEADER: "req-42"})
         assert (status, seen["request_id"], headers["x-request-id"]) == (202, "req-42", "req-42")
