@@ -57,7 +57,9 @@ def test_written_envelopes_are_what_the_envelope_model_writes(
 ) -> None:
     payloads = [snapshot("ТД-1", None), snapshot("ТД-2", "домофон\n12 🚪"), snapshot("ТД-3", "")]
     with structlog.contextvars.bound_contextvars(request_id=request_id), transaction(integrations.engine) as session:
-        held = integrations.outbox.write_many(session, MessageType.ORDER_SNAPSHOT_RECEIVED, TENANT, payloads)
+        held = integrations.outbox.write_many_json(
+            session, MessageType.ORDER_SNAPSHOT_RECEIVED, TENANT, [p.model_dump_json() for p in payloads]
+        )
 
     assert len({body for _, _, body in held}) == 3
     with Session(integrations.engine) as session:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -113,3 +114,16 @@ def test_the_read_ahead_process_killed_mid_pull_fails_the_pull_and_the_repull_se
         assert set(session.exec(select(ErpDocument.document_key)).all()) == set(keys)
     sent = sent_snapshots(integrations)
     assert len(sent) == len({ref for ref, _ in sent}) == 60
+
+
+def test_where_no_read_ahead_process_can_start_the_pull_prepares_every_page_itself(
+    integrations: IntegrationsRuntime, onec: OneC, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = seed_orders(onec.store, 30)
+    connect_erp(integrations, onec, page_size=10)
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+
+    summary = pull_tenant(integrations, TENANT)
+
+    assert (summary.created, summary.exhausted) == (30, True)
+    assert sorted(ref for ref, _ in sent_snapshots(integrations)) == sorted(f"erp:{key}" for key in keys)

@@ -128,23 +128,17 @@ class Outbox:
         self._publish_after_commit(session, [row_id for row_id, _, _ in held])
         return envelopes
 
-    def write_many(
-        self, session: Session, message_type: str, tenant: str, payloads: Sequence[BaseModel]
-    ) -> list[HeldRow]:
-        """`add_many` without the relay: the caller hands the rows to `relay` once its transaction committed
-        (a pull relays page N from a thread of its own while it writes page N + 1). Rows never handed over
-        (a crash) are the sweep's, like any other unpublished row."""
-        return self.write_many_json(session, message_type, tenant, [payload.model_dump_json() for payload in payloads])
-
     def write_many_json(
         self, session: Session, message_type: str, tenant: str, payloads: Sequence[str]
     ) -> list[HeldRow]:
-        """`write_many` for payloads already serialized (each a model's `model_dump_json`): a pull prepares its
-        snapshots in a process of its own and sends them over as JSON."""
+        """`add_many` without the relay, for payloads already serialized (each a model's `model_dump_json`): the
+        caller hands the rows to `relay` once its transaction committed (an ERP pull relays page N from a thread
+        while it writes page N + 1, its snapshots prepared as JSON in another process). Rows never handed over
+        (a crash) are the sweep's, like any other unpublished row."""
         return self._written_bodies(session, message_type, tenant, payloads)
 
     def relay(self, held: Sequence[HeldRow]) -> None:
-        """Publish committed rows from `write_many`, as the relay would have after the commit."""
+        """Publish committed rows from `write_many_json`, as the relay would have after the commit."""
         if not held or not self.relay_enabled:
             return
         if self.confirm_on_delivery:

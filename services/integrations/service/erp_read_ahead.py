@@ -25,10 +25,13 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import IO, Any
 
+import structlog
+
 from services.integrations.adapters.erp.base import ErpAdapter, PullPosition
 from services.integrations.adapters.erp.providers import adapter_for
 from services.integrations.service.erp_pages import CheckedPage, checked_page
 
+log = structlog.get_logger(__name__)
 _HEADER = struct.Struct("!Q")  # a frame's length, then its pickle
 
 
@@ -94,14 +97,25 @@ def _pages(
         rest = None if max_pages is None else max_pages - 1
         if first.exhausted or rest == 0:
             return
-        if children is None:
+        child = None if children is None else _started_child()
+        if child is None:
             yield from _pages_here(adapter, first.position, page_size, rest)
             return
     finally:
         adapter.close()
-    child = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert children is not None
     children.append(child)
     yield from _pages_from_child(child, (source, first.position, page_size, rest))
+
+
+def _started_child() -> subprocess.Popen[bytes] | None:
+    """The read-ahead process, or None where none can be started (no interpreter to run: the pull goes on in
+    this process, as slow as before, not failed)."""
+    try:
+        return subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    except OSError as error:
+        log.warning("erp.read_ahead_process_not_started", error=repr(error))
+        return None
 
 
 def _pages_here(
