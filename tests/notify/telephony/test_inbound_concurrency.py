@@ -116,13 +116,13 @@ def test_an_offer_is_dated_from_when_its_operators_line_is_held(desk: Desk, monk
     desk.presence(ANNA)
     came_in = desk.clock()
     if desk.runtime.engine.dialect.name == "postgresql":  # the decision's hot path (inbound/hot.py)
-        held_on_driver = hot._try_lock_line
+        read = hot._parsed  # the line is asked for (and locked) in the write that follows the read
 
-        async def slow_driver_lock(driver: Any, operator_id: int) -> bool:
-            desk.clock.advance(seconds=2)  # the time the decision waited before the line was its own
-            return await held_on_driver(driver, operator_id)
+        def slow_read(*args: Any) -> hot.Read:
+            desk.clock.advance(seconds=2)  # the time the decision waited before it asked for the line
+            return read(*args)
 
-        monkeypatch.setattr(hot, "_try_lock_line", slow_driver_lock)
+        monkeypatch.setattr(hot, "_parsed", slow_read)
     else:
         held = lines.try_lock_line
 

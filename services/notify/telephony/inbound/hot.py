@@ -1,11 +1,11 @@
 """The queue loop and a new call's first decision on PostgreSQL, on the event loop (issue 14: decision p99).
 
 Same rules, line locks and facts as flow.py, in ring_sql.py's few asyncpg statements instead of the ORM's ten:
-one read without a lock (a caller told to keep waiting costs that one statement), then, to ring, the chosen
-operator's line try-locked and one write that checks that line again under the lock and the call against what
-was read (nothing is written when the line is busy: the rules run again without that operator). What is rare
-takes flow.py's path instead (`Fallback`, raised before anything was written or with the transaction rolled
-back): a call not queued or changed since the read (a retried webhook, a crossed wake-up), a retried
+one read without a lock (a caller told to keep waiting costs that one statement), then, to ring, one statement
+that try-locks the chosen operator's line and then checks it again under the lock and the call against what
+was read, and writes (ring_sql.py; nothing is written when the line is held or busy: the rules run again
+without that operator). What is rare takes flow.py's path instead (`Fallback`, raised before anything was
+written): a call not queued or changed since the read (a retried webhook, a crossed wake-up), a retried
 `inbound`, an unknown number, a closed tenant, a caller who waited too long. SQLite never comes here.
 """
 
@@ -39,7 +39,6 @@ from services.notify.telephony.models import VoiceCall, VoiceCallOffer
 from services.notify.telephony.routing import Agent, Caller, Decision, Ring, Wait, decide
 from services.notify.telephony.voice import Hangup, VoiceStep
 
-_TRY_LOCK = "SELECT pg_try_advisory_xact_lock($1, $2)"
 _SETTINGS = "SELECT settings FROM voice_tenants WHERE tenant_id = $1"
 
 
@@ -153,35 +152,20 @@ async def _route(driver: Any, ctx: Context, call: VoiceCall, settings: Telephony
 async def _decide(
     driver: Any, ctx: Context, call: VoiceCall, settings: TelephonySettingsChanged, read: Read, caller: Caller
 ) -> Routed:
-    """The rules until they wait or ring an operator whose line is theirs; a transaction from the first try to
-    ring (the line locks last until it ends)."""
+    """The rules until they wait or ring an operator whose line is theirs (each try one statement: ring_sql)."""
     agents, rules = read.agents, rules_of(settings)
-    transaction = None
-    try:
-        while True:
-            decision: Decision = decide(caller, read.waiting, agents, rules, ctx.now)
-            if not isinstance(decision, Ring):
-                break
-            if transaction is None:
-                transaction = driver.transaction()
-                await transaction.start()
-            rung = await _ring(driver, ctx, call, settings, read, decision, agents)
-            if rung is not None:
-                routed: Routed = rung
-                break
-            agents = [replace(a, busy=True) if a.operator_id == decision.operator_id else a for a in agents]
-        if isinstance(decision, Wait):
-            held = await _queue_new(driver, ctx, call) if call.revision == 0 else None
-            routed = queue_steps(ctx.base, call.id, settings, decision.position, decision.offer_callback), held
-        elif not isinstance(decision, Ring):
-            raise Fallback  # closed, or waited too long: a callback (flow._give_up)
-    except BaseException:
-        if transaction is not None:
-            await transaction.rollback()
-        raise
-    if transaction is not None:
-        await transaction.commit()
-    return routed
+    while True:
+        decision: Decision = decide(caller, read.waiting, agents, rules, ctx.now)
+        if not isinstance(decision, Ring):
+            break
+        rung = await _ring(driver, ctx, call, settings, read, decision, agents)
+        if rung is not None:
+            return rung
+        agents = [replace(a, busy=True) if a.operator_id == decision.operator_id else a for a in agents]
+    if isinstance(decision, Wait):
+        held = await _queue_new(driver, ctx, call) if call.revision == 0 else None
+        return queue_steps(ctx.base, call.id, settings, decision.position, decision.offer_callback), held
+    raise Fallback  # closed, or waited too long: a callback (flow._give_up)
 
 
 async def _ring(
@@ -194,9 +178,7 @@ async def _ring(
     agents: list[Agent],
 ) -> tuple[list[VoiceStep], Held | None] | None:
     """Offer the call to `ring`'s operator if their line is free under its lock (None: it is not). The offer is
-    dated from the moment the line is held (flow._ring)."""
-    if not await _try_lock_line(driver, ring.operator_id):
-        return None
+    dated from the moment the line is asked for, after the reads (flow._ring)."""
     at = max(ctx.now, ctx.clock())
     new = call.revision == 0
     offer = VoiceCallOffer(
@@ -204,18 +186,19 @@ async def _ring(
     )
     rung = replace_call(call, state="ringing", revision=call.revision + 1, updated_at=at)
     envelope, outbox_row = _published(ctx, rung, [offer for _id, offer in read.offers] + [offer])
+    line = line_lock_key(ring.operator_id)
     if new:
         params: tuple[Any, ...] = (ring.operator_id, ring.role, at, *_new_call(rung))
-        row = await driver.fetchrow(ring_sql.RING_NEW, *params, *outbox_row)
+        row = await driver.fetchrow(ring_sql.RING_NEW, *params, *outbox_row, *line)
     else:
         params = (ring.operator_id, call.id, call.tenant_id, ring.role, at, rung.revision)
-        row = await driver.fetchrow(ring_sql.RING_QUEUED, *params, *outbox_row)
+        row = await driver.fetchrow(ring_sql.RING_QUEUED, *params, *outbox_row, *line)
     if row["offer_id"] is None and row["line_free"]:
         # The call changed since the read (a retry of `inbound` wrote it, another webhook of it moved it on):
         # flow.py decides under its lock.
         raise Fallback
     if row["offer_id"] is None:
-        return None  # taken since the reads: busy for this decision
+        return None  # held by another request, or taken since the reads: busy for this decision
     phone = next(a.phone for a in agents if a.operator_id == ring.operator_id)
     steps: list[VoiceStep] = ring_steps(ctx.base, rung, settings, ring, int(row["offer_id"]), phone)
     return steps, Held(int(row["outbox_id"]), MessageType.TELEPHONY_CALL_UPDATED.value, envelope)
@@ -228,11 +211,6 @@ async def _queue_new(driver: Any, ctx: Context, call: VoiceCall) -> Held:
     if row["outbox_id"] is None:
         raise Fallback  # Twilio's retry of this webhook wrote the call meanwhile
     return Held(int(row["outbox_id"]), MessageType.TELEPHONY_CALL_UPDATED.value, envelope)
-
-
-async def _try_lock_line(driver: Any, operator_id: int) -> bool:
-    """`lines.try_lock_line` on the driver: the operator's line for this transaction, if nobody holds it now."""
-    return bool(await driver.fetchval(_TRY_LOCK, *line_lock_key(operator_id)))
 
 
 def replace_call(call: VoiceCall, **changes: Any) -> VoiceCall:

@@ -3,16 +3,19 @@
 trips and session machinery, not the rules).
 
 No lock and no transaction to read: a decision to wait (most requests: the queue loop) is one statement, and
-one to ring takes a transaction only for its last two:
+one to ring is one more:
 1. `READ_QUEUED` (the queue loop: the caller's row and the rest as an array of records) or `ARRIVAL` then `READ`
    (a new call: the tenant of the number and whether Twilio retried the webhook, then the rows): every queued
    caller of the tenant, its operators, the caller's own offers (and the customer behind a new number);
-2. to ring, BEGIN, `lines.try_lock_line`'s advisory try-lock on the chosen operator's line, then
-3. one write: the line checked again under that lock (this statement's snapshot is taken after it), the call's
-   new state and revision — only if the call is still as read (`revision`; every change of a call bumps it,
-   facts.py), else the ORM path decides under the call's lock — the offer and the call's
-   `telephony_call.updated` outbox row; nothing at all when the line turned out busy, so the rules run again
-   without that operator (flow.py's module doc). A new caller who waits is one autocommit insert (`QUEUE_NEW`).
+2. to ring, one call of a function (migration inbound_ring_functions), outside a transaction: it takes
+   `lines.try_lock_line`'s advisory try-lock on the chosen operator's line, then, in a statement of its own
+   (a fresh snapshot, taken after the lock), checks the line again and writes the call's new state and
+   revision — only if the call is still as read (`revision`; every change of a call bumps it, facts.py), else
+   the ORM path decides under the call's lock — the offer and the call's `telephony_call.updated` outbox row;
+   nothing at all when the line is held or busy, so the rules run again without that operator (flow.py's
+   module doc). The lock lasts until the call's implicit commit, after the writes (was: BEGIN, the try-lock,
+   the write, COMMIT — four round trips, each a wait for the event loop under a burst). A new caller who waits
+   is one autocommit insert (`QUEUE_NEW`).
 """
 
 from __future__ import annotations
@@ -77,12 +80,11 @@ SELECT {", ".join(f"me.{name}" for name in CALL_COLUMNS)},
        ARRAY(SELECT ROW(r.*) FROM ({_read("me.tenant_id", "me.id", "NULL::varchar")}) r) AS rows
 FROM {_CALLS} me WHERE me.id = $1"""
 
-# The line check of `lines.line_busy`, run after the try-lock succeeded: its snapshot is taken after the lock.
-# $1 operator id.
-_FREE = f"""free AS (
-    SELECT NOT EXISTS (SELECT FROM {_CALLS} WHERE operator_id = $1 AND state <> 'ended')
-       AND NOT EXISTS (SELECT FROM {_OFFERS} WHERE operator_id = $1 AND ended_at IS NULL) AS ok
-)"""
+
+def _params(count: int) -> str:
+    return ", ".join(f"${n}" for n in range(1, count + 1))
+
+
 _OUTBOX_COLUMNS = "message_id, message_type, tenant, envelope, created_at, publish_attempts, republish_count"
 
 
@@ -98,20 +100,10 @@ def _outbox(first: int, after: str) -> str:
 
 
 # $1 operator, $2 call id, $3 tenant, $4 role, $5 offered at (= the call's updated_at), $6 the call's new revision
-# (the one read + 1: nothing is written if the call changed since the read), $7-$11 the outbox row. Answers the
-# offer's and the outbox row's ids (NULLs when nothing was written) and whether the line was free.
-RING_QUEUED = f"""
-WITH {_FREE}, rung AS (
-    UPDATE {_CALLS} SET state = 'ringing', revision = $6, updated_at = $5
-    WHERE id = $2 AND state = 'queued' AND revision = $6::bigint - 1 AND (SELECT ok FROM free)
-    RETURNING id
-), offer AS (
-    INSERT INTO {_OFFERS} (call_id, tenant_id, operator_id, role, offered_at)
-    SELECT $2, $3, $1, $4, $5 FROM rung
-    RETURNING id
-), {_outbox(7, "rung")}
-SELECT (SELECT id FROM offer) AS offer_id, (SELECT id FROM published) AS outbox_id,
-       (SELECT ok FROM free) AS line_free"""
+# (the one read + 1: nothing is written if the call changed since the read), $7-$11 the outbox row, $12-$13 the
+# line's lock keys. Answers the offer's and the outbox row's ids (NULLs when nothing was written) and whether the
+# line was free (false when another request holds it).
+RING_QUEUED = "SELECT offer_id, outbox_id, line_free FROM notify_ring_queued(" + _params(13) + ")"
 
 _NEW_CALL_COLUMNS = (
     "id, tenant_id, direction, state, revision, line_number, customer_number, customer_id, owner_id,"
@@ -139,12 +131,6 @@ QUEUE_NEW = f"""
 WITH {_new_call(1, "queued", "(SELECT) AS one")}, {_outbox(10, "opened")}
 SELECT NULL::int AS offer_id, (SELECT id FROM published) AS outbox_id"""
 
-# $1 operator, $2 role, $3 offered at, $4-$12 the new call, $13-$17 the outbox row.
-RING_NEW = f"""
-WITH {_FREE}, {_new_call(4, "ringing", "free WHERE ok")}, offer AS (
-    INSERT INTO {_OFFERS} (call_id, tenant_id, operator_id, role, offered_at)
-    SELECT $4, $5, $1, $2, $3 FROM opened
-    RETURNING id
-), {_outbox(13, "opened")}
-SELECT (SELECT id FROM offer) AS offer_id, (SELECT id FROM published) AS outbox_id,
-       (SELECT ok FROM free) AS line_free"""
+# $1 operator, $2 role, $3 offered at, $4-$12 the new call (`_new_call`'s order), $13-$17 the outbox row,
+# $18-$19 the line's lock keys; the same answer.
+RING_NEW = "SELECT offer_id, outbox_id, line_free FROM notify_ring_new(" + _params(19) + ")"
