@@ -25,6 +25,7 @@ from services.integrations.adapters.failures import failure_for, failure_for_tra
 from services.integrations.adapters.http import tls_context
 
 EMPTY_DATE = "0001-01-01T00:00:00"
+_KOPECK = Decimal("0.01")  # built once: constructing it per amount cost as much as the rounding
 _KEYS_PER_REQUEST = 25  # keeps a batched `Ref_Key eq … or …` URL well under common 8 KB proxy limits
 
 
@@ -131,7 +132,7 @@ class OneCODataAdapter:
                 {
                     "sku": sku,
                     "name": name,
-                    "quantity": int(Decimal(str(row[m.item_quantity]))),
+                    "quantity": _quantity(row[m.item_quantity]),
                     "unit_price": _money(row[m.item_price]),
                 }
             )
@@ -304,7 +305,12 @@ def _advance(position: PullPosition, taken: list[dict[str, Any]], field: str) ->
 
 
 def _money(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))
+    return Decimal(str(value)).quantize(_KOPECK)
+
+
+def _quantity(value: Any) -> int:
+    # Whole numbers as 1C writes most quantities; a fraction or a string through Decimal, truncated as before.
+    return value if type(value) is int else int(Decimal(str(value)))
 
 
 def _date_or_none(value: Any) -> date | None:
