@@ -25,6 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
+from okno.one_write import OneWriteHttpProtocol
 from okno.production import serving
 from okno.registry import SERVICES
 
@@ -124,6 +125,7 @@ def main() -> None:
         log_level="warning",
         access_log=False,
         proxy_headers=False,  # as `okno serve` (forwarding headers are the apps' to judge)
+        http=OneWriteHttpProtocol,  # as `okno serve`: one socket write per response
         limit_concurrency=args.limit_concurrency,
     )
 

@@ -59,6 +59,7 @@ def serve(database_url: str, port: int) -> None:
     import uvicorn
 
     from bench._serve import instrument
+    from okno.one_write import OneWriteHttpProtocol
     from okno.production import serving
     from services.notify.app import create_app
     from services.notify.settings import NotifySettings
@@ -77,7 +78,15 @@ def serve(database_url: str, port: int) -> None:
     instrument(app)
     # As `okno serve notify` runs it: the app's objects frozen out of the collector's reach (serving), no
     # uvicorn proxy-header middleware (forwarding is the app's to judge).
-    uvicorn.run(serving(app), host="127.0.0.1", port=port, log_level="warning", access_log=False, proxy_headers=False)
+    uvicorn.run(
+        serving(app),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+        http=OneWriteHttpProtocol,
+    )
 
 
 def prepare(database_url: str, calls: int) -> list[tuple[int, str]]:

@@ -51,7 +51,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(app: Any, *, port: int | None = None) -> Iterator[str]:
+def live_server(app: Any, *, port: int | None = None, http: Any = "auto") -> Iterator[str]:
     """Serve an ASGI app on a real socket in a thread; yields its base URL."""
     port = port or free_port()
     # As `okno serve` does: uvicorn believes no forwarding header; the apps' OKNO_TRUSTED_PROXIES rule decides.
@@ -64,6 +64,7 @@ def live_server(app: Any, *, port: int | None = None) -> Iterator[str]:
         lifespan="on",
         proxy_headers=False,
         timeout_graceful_shutdown=1,
+        http=http,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

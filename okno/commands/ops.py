@@ -37,6 +37,7 @@ def run(
     from okno.allocator import use_one_malloc_arena
     from okno.embedded import build_okno, create_embedded_app
     from okno.listening import PortUnavailable, base_url, listen
+    from okno.one_write import OneWriteHttpProtocol
     from okno.startup import on_embedded_startup
 
     use_one_malloc_arena()  # before any thread: per-thread arenas kept freed memory (RSS grew with orders)
@@ -64,6 +65,7 @@ def run(
         access_log=False,
         timeout_graceful_shutdown=5,
         proxy_headers=False,  # OKNO_TRUSTED_PROXIES decides, in the apps (services/common/forwarded)
+        http=OneWriteHttpProtocol,  # one socket write per response (okno/one_write.py)
     )
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
@@ -83,6 +85,8 @@ def serve(
     """One service's API at the root path (production: one container per service, its workers separate)."""
     import uvicorn
 
+    from okno.one_write import OneWriteHttpProtocol
+
     _check_service(service)
     configure_logging(ServiceSettings().log_level)
     _refuse_without_keys(service)
@@ -96,6 +100,7 @@ def serve(
         access_log=False,
         # Forwarding headers are for the apps to judge: OKNO_TRUSTED_PROXIES only (services/common/forwarded).
         proxy_headers=False,
+        http=OneWriteHttpProtocol,  # one socket write per response (okno/one_write.py)
     )
 
 
