@@ -84,7 +84,8 @@ class ForwardedClientMiddleware:
         # Several X-Forwarded-For lines are one list (RFC 9110 field combination), the last proxy's last.
         forwarded_for = ",".join(value.decode("latin-1") for name, value in headers if name == b"x-forwarded-for")
         client = self.trusted.client(peer, forwarded_for or None)
-        scope = dict(scope)
+        # The request's own scope, not a copy: the layers outside read what routing adds to it (the metrics'
+        # route template was "unmatched" for every request a trusted proxy forwarded).
         scope["client"] = (client, 0 if client != peer else port)
         protos = [value.decode("latin-1") for name, value in headers if name == b"x-forwarded-proto"]
         proto = protos[-1].split(",")[-1].strip().lower() if protos else ""

@@ -51,6 +51,10 @@ async def probe(item: str) -> Response:
     raise NotImplementedError  # the declaration: serve_probe serves it
 
 
+async def plain(item: str) -> dict[str, str]:
+    return {"item": item}
+
+
 class FullStack:
     """The same app with its front bypassed: what the request gets from FastAPI's routing."""
 
@@ -72,6 +76,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     install_metrics(app, runtime)
     router = APIRouter(prefix="/probe")
     router.add_api_route("/{item}/post", probe, methods=["POST"], route_class_override=served_by(serve_probe))
+    router.add_api_route("/{item}/plain", plain, methods=["GET"])
     app.include_router(router)
     yield app
     runtime.engine.dispose()
@@ -153,9 +158,19 @@ def test_other_methods_and_paths_take_the_full_stack(app: FastAPI) -> None:
     assert missing.status_code == 404 and missing.headers["x-request-id"]
 
 
-def _latency_count(client: TestClient) -> float:
+@pytest.mark.parametrize("peer", ["testclient", PROXY])
+def test_metrics_label_a_routed_request_by_its_template_also_behind_the_proxy(app: FastAPI, peer: str) -> None:
+    client = TestClient(app, client=(peer, 50000))
+    before = _latency_count(client, "GET", "/probe/{item}/plain", "200")
+    assert client.get("/probe/a-1/plain", headers={"X-Forwarded-For": CLIENT}).status_code == 200
+    assert _latency_count(client, "GET", "/probe/{item}/plain", "200") == before + 1
+
+
+def _latency_count(
+    client: TestClient, method: str = "POST", route: str = "/probe/{item}/post", status: str = "202"
+) -> float:
     text = client.get("/metrics").text
-    labels = {"method": "POST", "route": "/probe/{item}/post", "status": "202"}
+    labels = {"method": method, "route": route, "status": status}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if sample.name.endswith("_count") and labels.items() <= sample.labels.items():
