@@ -105,6 +105,7 @@ def test_the_read_ahead_process_killed_mid_pull_fails_the_pull_and_the_repull_se
     with Session(integrations.engine) as session:
         cursor = session.get(ErpCursor, TENANT)
         assert cursor is not None and cursor.pulled_total == len(committed)
+        assert cursor.last_error is not None and "read-ahead process" in cursor.last_error
     onec.store.faults.latency_seconds = 0
 
     rest = pull_tenant(integrations, TENANT)

@@ -30,7 +30,7 @@ from services.integrations.adapters.failures import RemoteFailure
 from services.integrations.models.erp import ErpConnection, ErpCursor, ErpDocument
 from services.integrations.runtime import IntegrationsRuntime
 from services.integrations.service.erp_pages import CheckedOrder, CheckedPage
-from services.integrations.service.erp_read_ahead import ErpSource, prefetched_pages
+from services.integrations.service.erp_read_ahead import ErpSource, ReadAheadLost, prefetched_pages
 
 log = structlog.get_logger(__name__)
 _DOCUMENT_COLUMNS = (
@@ -106,7 +106,7 @@ def pull_tenant(
                 on_page(summary)
             if page.exhausted:
                 summary.exhausted = True
-    except RemoteFailure as error:
+    except (RemoteFailure, ReadAheadLost) as error:  # the cursor's page shows why the last pull stopped
         _note_error(runtime, tenant, str(error))
         raise
     finally:

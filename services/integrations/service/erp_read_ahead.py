@@ -189,7 +189,9 @@ def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
 
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the pull's to handle; it ends this process
+    frames = sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print or log line must not land between the frames
     try:
-        _serve(sys.stdin.buffer, sys.stdout.buffer)
+        _serve(sys.stdin.buffer, frames)
     except BrokenPipeError:  # the pull ended (or was killed) first: nothing left to do, not even a flush
         os._exit(0)
