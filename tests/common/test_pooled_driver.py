@@ -54,7 +54,7 @@ def test_a_connection_the_server_dropped_is_an_outage_and_leaves_the_pool(postgr
             first = await driver.fetchval("SELECT pg_backend_pid()")
         killer = await asyncpg.connect(normalize_url(postgres_url).replace("+psycopg", ""))
         try:
-            await killer.execute("SELECT pg_terminate_backend($1)", first)
+            await killer.execute("SELECT pg_terminate_backend($1, 10000)", first)  # returns once it is gone
         finally:
             await killer.close()
         with pytest.raises(DBAPIError) as raised:
