@@ -14,9 +14,7 @@ BEGIN IMMEDIATE, which serializes claims anyway. Semantics are those of `queue.c
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -98,7 +96,7 @@ async def claim_next(
     }
     if engine.dialect.name == "postgresql":
         statement = _ON_POSTGRESQL[key is not None]
-        async with _turn(engine), pooled_driver(engine) as driver:
+        async with pooled_driver(engine) as driver:  # in arrival order (db_async._turn_at)
             row = await driver.fetchrow(statement.sql, *statement.arguments(params))
         claim = Claim(Role(row["role"]) if row["role"] else None, row if row["t_id"] is not None else None)
     else:
@@ -109,21 +107,6 @@ async def claim_next(
         # row show the lease.
         streams_watch.announce(engine.sync_engine, claim.answer["t_tenant_id"], [claims.operator_id])
     return claim
-
-
-_turns: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Semaphore] = weakref.WeakKeyDictionary()
-
-
-def _turn(engine: AsyncEngine) -> asyncio.Semaphore:
-    """Claims take the pool's connections first come, first served: as many at once as the pool holds, the rest
-    waiting in line here. The pool's own queue lets a newcomer take a connection just given back while the
-    claim woken for it is still on its way, and sends that one to the back of the line: at 500 clients some
-    claims waited 5-7 s while the median was 0.6-1 s (p99 3.4 x p50). asyncio.Semaphore lets no one past its
-    waiters (bench/RESULTS.md, h-claims)."""
-    turn = _turns.get(engine)
-    if turn is None:
-        turn = _turns[engine] = asyncio.Semaphore(engine.sync_engine.pool.size())  # type: ignore[attr-defined]
-    return turn
 
 
 class _Statements:

@@ -11,9 +11,7 @@ written): a call not queued or changed since the read (a retried webhook, a cros
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-import weakref
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -42,20 +40,10 @@ from services.notify.telephony.voice import Hangup, VoiceStep
 _SETTINGS = "SELECT settings FROM voice_tenants WHERE tenant_id = $1"
 
 
-# Connections are handed out first come, first served (asyncio.Queue, under SQLAlchemy's async pool, lets a
-# newcomer take a connection returned while older waiters are being woken: under a burst some waited seconds).
-_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
-
-
 @asynccontextmanager
 async def _connection(runtime: Runtime[NotifySettings]) -> AsyncIterator[Any]:
-    """A pooled connection's driver, in the order the requests asked for one."""
-    engines = runtime.async_engines
-    loop = asyncio.get_running_loop()
-    turn = _turns.get(loop)
-    if turn is None:
-        turn = _turns[loop] = asyncio.Semaphore(engines.pool_size)
-    async with turn, pooled_driver(engines.current()) as driver:
+    """A pooled connection's driver, in the order the requests asked for one (db_async._turn_at)."""
+    async with pooled_driver(runtime.async_engines.current()) as driver:
         yield driver
 
 
