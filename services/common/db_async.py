@@ -117,7 +117,7 @@ async def pooled_driver(engine: AsyncEngine) -> AsyncIterator[Any]:
     same errors as `driver_connection`, and the connection goes back to the pool as `close()` would return it."""
     import asyncpg  # PostgreSQL only: the embedded mode (SQLite) never loads the driver
 
-    async with _turn_at(engine):
+    async with turn_at(engine):
         pooled = await greenlet_spawn(_checkout, engine.sync_engine)
         try:
             yield pooled.driver_connection
@@ -141,7 +141,7 @@ _turns: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Semaphore] = weakref.Weak
 
 
 @asynccontextmanager
-async def _turn_at(engine: AsyncEngine) -> AsyncIterator[None]:
+async def turn_at(engine: AsyncEngine) -> AsyncIterator[None]:
     """This request's turn at one of the pool's connections, in arrival order; a wait as long as the pool's own
     timeout ends as the pool's would (503 database_busy)."""
     turn = _turns.get(engine)

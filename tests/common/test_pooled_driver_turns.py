@@ -2,7 +2,7 @@
 
 The pool's own queue let a request that arrived while a connection was being handed to a waiting one take it,
 and sent the waiting one to the back of the line; under 500 clients some claims waited 5-7 s. `pooled_driver`
-puts every request in one line per engine (db_async._turn_at); these tests look at that line only, so no
+puts every request in one line per engine (db_async.turn_at); these tests look at that line only, so no
 connection is opened."""
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ async def _order_served() -> list[str]:
     served: list[str] = []
 
     async def request(name: str) -> None:
-        async with db_async._turn_at(engine):
+        async with db_async.turn_at(engine):
             served.append(name)
 
-    holder = db_async._turn_at(engine)
+    holder = db_async.turn_at(engine)
     await holder.__aenter__()  # a request holds the only connection
     waiting = asyncio.create_task(request("waiting"))
     await asyncio.sleep(0)  # one pass of the loop: the second request is now in line
@@ -47,15 +47,15 @@ def test_a_request_arriving_as_a_connection_is_given_back_does_not_jump_the_line
 
 async def _wait_past_the_pool_timeout() -> BaseException:
     engine = make_async_engine(NOWHERE, pool_size=1)
-    holder = db_async._turn_at(engine)
+    holder = db_async.turn_at(engine)
     await holder.__aenter__()
     try:
         with pytest.raises(PoolTimeout) as raised:
-            async with db_async._turn_at(engine):
+            async with db_async.turn_at(engine):
                 pass
     finally:
         await holder.__aexit__(None, None, None)
-    async with db_async._turn_at(engine):  # the line still works: the timed-out request left no place taken
+    async with db_async.turn_at(engine):  # the line still works: the timed-out request left no place taken
         pass
     await engine.dispose()
     return raised.value

@@ -96,7 +96,7 @@ async def claim_next(
     }
     if engine.dialect.name == "postgresql":
         statement = _ON_POSTGRESQL[key is not None]
-        async with pooled_driver(engine) as driver:  # in arrival order (db_async._turn_at)
+        async with pooled_driver(engine) as driver:  # in arrival order (db_async.turn_at)
             row = await driver.fetchrow(statement.sql, *statement.arguments(params))
         claim = Claim(Role(row["role"]) if row["role"] else None, row if row["t_id"] is not None else None)
     else:

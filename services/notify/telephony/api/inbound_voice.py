@@ -21,6 +21,7 @@ from services.common.db import is_sqlite, transaction
 from services.common.hand_served import Params, served_by
 from services.notify.api.twilio_signature import SIGNED, TwilioForm
 from services.notify.api.twilio_webhook import signed_form
+from services.notify.telephony import on_loop
 from services.notify.telephony.inbound import callbacks, flow, hot
 from services.notify.telephony.inbound.urls import CALL_PREFIX, INBOUND_CALL_PREFIX, INBOUND_PATH
 from services.notify.telephony.inbound.wakeup import redirect_arrived, wake_waiting
@@ -29,8 +30,9 @@ from services.notify.telephony.voice import Hangup, VoiceStep
 
 router = APIRouter(tags=["twilio webhooks"], dependencies=[Depends(require_capability(VOICE))])
 CallId = Annotated[str, Path(min_length=1, max_length=64)]
-_CALL_ID = TypeAdapter(Annotated[str, Field(min_length=1, max_length=64)])
+CALL_ID = TypeAdapter(Annotated[str, Field(min_length=1, max_length=64)])
 OfferId = Annotated[int, Path(ge=1)]
+_OFFER_ID = TypeAdapter(Annotated[int, Field(ge=1)])
 # Why the caller is asked for a number: pressed 1 in the queue, or the call cannot go on (closed, too long).
 GiveUpReason = Annotated[
     Literal["pressed_key", "closed", "queue_timeout"], Query(description="contracts.telephony CallbackRequested.reason")
@@ -126,7 +128,7 @@ async def serve_inbound(request: Request) -> Response:
 async def serve_wait(request: Request) -> Response:
     form = await signed_form(request, VOICE)
     params = Params(request)
-    call_id = params.path("call_id", _CALL_ID)
+    call_id = params.path("call_id", CALL_ID)
     params.check()
     redirect_arrived(call_id)
     runtime = runtime_of(request)
@@ -186,19 +188,41 @@ def callback_number(
     return on_inbound_call(request, call_id, lambda s, ctx, call: callbacks.number_typed(s, ctx, call, digits, reason))
 
 
-@router.post(
+def offer_status(request: Request, call_id: CallId, offer_id: OfferId, form: TwilioForm) -> Response:
+    # The declaration, for OpenAPI (no docstring: it would become the description): never called,
+    # `serve_offer_status` serves the route (hand_served.py).
+    raise NotImplementedError
+
+
+async def serve_offer_status(request: Request) -> Response:
+    """On the event loop (telephony/on_loop.py), checked as declared: capability, signature, then parameters."""
+    form = await signed_form(request, VOICE)
+    params = Params(request)
+    call_id = params.path("call_id", CALL_ID)
+    offer_id = params.path("offer_id", _OFFER_ID)
+    params.check()
+    ctx = context(request)
+    hook = callbacks.status_callback(form, ctx.now)
+    await on_loop.in_transaction(runtime_of(request), _offer_status, ctx, call_id, offer_id, hook)
+    return Response(status_code=204)
+
+
+def _offer_status(
+    session: Session, ctx: flow.Context, call_id: str, offer_id: int, hook: callbacks.StatusCallback
+) -> None:
+    call = flow.inbound_call(session, call_id)
+    if call is not None:
+        callbacks.offer_status(session, ctx, call, offer_id, hook)
+
+
+router.add_api_route(
     CALL_PREFIX + "/offers/{offer_id}/status",
+    offer_status,
+    methods=["POST"],
     status_code=204,
     response_class=Response,
+    route_class_override=served_by(serve_offer_status),
     summary="Status callback of an operator's leg of an inbound call (answered = the call is theirs)",
     responses=SIGNED,
     openapi_extra=form_body({**CALL, "CallSid": "CAoperatorleg…", "Timestamp": "Mon, 23 Nov 2026 09:00:19 +0000"}),
 )
-def offer_status(request: Request, call_id: CallId, offer_id: OfferId, form: TwilioForm) -> Response:
-    ctx = context(request)
-    hook = callbacks.status_callback(form, ctx.now)
-    with transaction(runtime_of(request).engine) as session:
-        call = flow.inbound_call(session, call_id)
-        if call is not None:
-            callbacks.offer_status(session, ctx, call, offer_id, hook)
-    return Response(status_code=204)

@@ -42,7 +42,7 @@ _SETTINGS = "SELECT settings FROM voice_tenants WHERE tenant_id = $1"
 
 @asynccontextmanager
 async def _connection(runtime: Runtime[NotifySettings]) -> AsyncIterator[Any]:
-    """A pooled connection's driver, in the order the requests asked for one (db_async._turn_at)."""
+    """A pooled connection's driver, in the order the requests asked for one (db_async.turn_at)."""
     async with pooled_driver(runtime.async_engines.current()) as driver:
         yield driver
 
