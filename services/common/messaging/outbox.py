@@ -278,15 +278,12 @@ class Outbox:
         if self.backlog is None:
             return self._publish_unsent(ids, limit)
         if ids is not None:  # in-process delivery: they go out as the broker's memory has room
-            return self.backlog.add(ids, self._publish_rows)
+            return self.backlog.add(ids, self._publish_unsent)
         with self.backlog.publishing:
             published = self._publish_unsent(None, min(limit, self.backlog.room()))
-        return published + self.backlog.release(self._publish_rows)
+        return published + self.backlog.release(self._publish_unsent)
 
-    def _publish_rows(self, ids: list[int]) -> int:
-        return self._publish_unsent(ids, len(ids))
-
-    def _publish_unsent(self, ids: list[int] | None, limit: int) -> int:
+    def _publish_unsent(self, ids: list[int] | None, limit: int | None = None) -> int:
         published: list[int] = []
         for row_id, message_type, envelope in self._load_unsent(ids, limit):
             message_id = str(envelope["message_id"])
@@ -322,7 +319,7 @@ class Outbox:
             return False
         self._mark_published([row_id], settled=True)  # handled (or given up on) is what a receipt would say
         if self.backlog is not None:
-            self.backlog.release(self._publish_rows)
+            self.backlog.release(self._publish_unsent)
         return True
 
     def lag_seconds(self) -> float:
@@ -333,7 +330,7 @@ class Outbox:
             oldest = session.execute(query).scalar()
         return 0.0 if oldest is None else max(0.0, (self.clock() - oldest).total_seconds())
 
-    def _load_unsent(self, ids: list[int] | None, limit: int) -> list[tuple[int, str, dict[str, Any]]]:
+    def _load_unsent(self, ids: list[int] | None, limit: int | None) -> list[tuple[int, str, dict[str, Any]]]:
         m = self.model
         query = select(col(m.id), col(m.message_type), col(m.envelope)).where(col(m.published_at).is_(None))
         with Session(self.engine) as session:
